@@ -1,0 +1,96 @@
+"""The `reeplan` command line (SPEC §6).
+
+Exit codes: 0 solved (shortfalls are results), 2 invalid input, 3 no plan exists, 1 anything else.
+Messages go to standard error; the one-screen summary to standard output.
+"""
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import click
+
+from planner.issues import InputError, Problem
+from planner.run import NoPlan, bundled_input, load, solve_plan
+from planner.summary import summary_text
+from planner.workbook import write_json, write_workbook
+
+EXIT_OK, EXIT_OTHER, EXIT_INVALID, EXIT_NO_PLAN = 0, 1, 2, 3
+
+
+def default_output(input_path: Path, command: str, suffix: str = ".xlsx") -> Path:
+    return Path("results") / f"{input_path.stem}-{command}{suffix}"
+
+
+def _refuse_overwrite(input_path: Path, *outputs: Path | None) -> None:
+    for out in outputs:
+        if out is not None and out.exists() and out.resolve() == input_path.resolve():
+            raise InputError([Problem(str(out), None, None, "this output path is the input file: it is never overwritten")])
+
+
+def _warn(problems) -> None:
+    for p in problems:
+        click.echo(str(p), err=True)
+
+
+def _run(action) -> int:
+    """Run a command body, turning known failures into messages and exit codes (never a traceback)."""
+    try:
+        action()
+        return EXIT_OK
+    except InputError as exc:
+        _warn(exc.warnings)
+        click.echo(f"Invalid input: {len(exc.problems)} problem(s)", err=True)
+        _warn(exc.problems)
+        return EXIT_INVALID
+    except NoPlan as exc:
+        click.echo(str(exc), err=True)
+        return EXIT_NO_PLAN
+    except Exception as exc:  # noqa: BLE001 - the last line of defence for a planner-facing tool
+        if os.environ.get("REEPLAN_DEBUG"):
+            raise
+        click.echo(f"error: {type(exc).__name__}: {exc}", err=True)
+        return EXIT_OTHER
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="reeplan", message="reeplan %(version)s")
+def cli():
+    """reeplan: who gets scarce rare earth supply, and what one more licensed tonne is worth."""
+
+
+@cli.command()
+@click.argument("input_path", metavar="[INPUT]", required=False, type=click.Path(path_type=Path))
+@click.option("-o", "--output", type=click.Path(path_type=Path), help="Result workbook (.xlsx).")
+@click.option("--json", "json_path", type=click.Path(path_type=Path), help="Also write the results as JSON.")
+@click.option("--scenario", default=None, help="Solve this scenario of the Scenarios sheet.")
+def solve(input_path, output, json_path, scenario):
+    """Solve INPUT (.xlsx or CSV folder; default: the bundled data) and write the result workbook."""
+    def body():
+        path = input_path or bundled_input()
+        out = output or default_output(path, "solve")
+        _refuse_overwrite(path, out, json_path)
+        loaded = load(path)
+        _warn(loaded.warnings)
+        outcome = solve_plan(loaded, scenario or "base")
+        write_workbook(outcome.result.sheets, out)
+        if json_path:
+            write_json(outcome.result.to_json(outcome.solution.status, outcome.solution.objective), json_path)
+        click.echo(summary_text(loaded.data, outcome, out))
+    sys.exit(_run(body))
+
+
+@cli.command()
+@click.argument("input_path", metavar="INPUT", type=click.Path(path_type=Path))
+def validate(input_path):
+    """Report every problem in INPUT; exit 0 if there is none."""
+    def body():
+        loaded = load(input_path)
+        _warn(loaded.warnings)
+        click.echo(f"{input_path}: valid ({len(loaded.warnings)} warning(s))")
+    sys.exit(_run(body))
+
+
+def main():
+    cli(prog_name="reeplan")

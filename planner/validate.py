@@ -1,0 +1,333 @@
+"""Validate raw tables against the schema and normalise them (SPEC §2).
+
+Every problem is collected in one pass and reported with sheet, Excel row and column. A valid input
+becomes a `PlanData`: typed tables with `*` periods expanded (a specific period overriding the `*`
+row), names spelled as in the sheet that defines them, and defaults filled in.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections import defaultdict
+
+import pandas as pd
+
+from models.data import PlanData
+from planner import schema as S
+from planner.issues import WARNING, Problem
+from planner.reader import NoSavedValue, RawInput, RawTable
+
+EXCEL_ERRORS = {"#N/A", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#NULL!", "#SPILL!", "#CALC!",
+                "#GETTING_DATA"}
+TRUE_WORDS = {"true", "yes", "y", "1", "1.0"}
+FALSE_WORDS = {"false", "no", "n", "0", "0.0"}
+INFINITY_WORDS = {"inf", "infinity", "∞", "no limit"}
+SETTING_KINDS = {"name": S.TEXT, "currency": S.TEXT, "discount_rate": S.NUMBER, "risk_weight": S.QUANTITY,
+                 "cvar_alpha": S.RATE}
+PROBABILITY_TOLERANCE = 1e-6
+
+
+class CellError(ValueError):
+    """A cell that cannot be read as its column's kind."""
+
+
+# ---------------------------------------------------------------- cell parsers
+
+def _as_name(value) -> str:
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if isinstance(value, (dt.datetime, dt.date)):
+        value = value.date().isoformat() if isinstance(value, dt.datetime) else value.isoformat()
+    return str(value).strip()
+
+
+def _unreadable(value) -> None:
+    if isinstance(value, NoSavedValue):
+        raise CellError(f"formula {value.formula} has no saved value: open the workbook in Excel or "
+                        "LibreOffice, save it, and run again")
+    if isinstance(value, str) and value.strip().upper() in EXCEL_ERRORS:
+        raise CellError(f"Excel error value {value.strip().upper()}; expected a number")
+
+
+def parse_number(value, *, allow_infinity=False) -> float:
+    _unreadable(value)
+    if isinstance(value, bool):
+        raise CellError(f"{str(value).upper()} is not a number")
+    if isinstance(value, (int, float)):
+        number = float(value)
+    else:
+        text = str(value).strip()
+        if allow_infinity and text.lower() in INFINITY_WORDS:
+            return S.INF
+        if "," in text:
+            raise CellError(f"'{text}' is not a number (write it without thousands separators or commas)")
+        try:
+            number = float(text) if "_" not in text else math.nan
+        except ValueError:
+            number = math.nan
+        if math.isnan(number):
+            raise CellError(f"'{text}' is not a number")
+    if math.isnan(number) or (math.isinf(number) and not allow_infinity):
+        raise CellError(f"{value} is not a finite number")
+    return number
+
+
+def parse_bool(value) -> bool:
+    _unreadable(value)
+    if isinstance(value, bool):
+        return value
+    text = _as_name(value).lower()
+    if text in TRUE_WORDS:
+        return True
+    if text in FALSE_WORDS:
+        return False
+    raise CellError(f"'{value}' is not a boolean (use TRUE/FALSE, yes/no, y/n or 1/0)")
+
+
+def parse_cell(column: S.Column, value):
+    """Parse one non-blank cell according to its column's kind."""
+    kind = column.kind
+    if kind in (S.ID, S.REF, S.PERIOD, S.TEXT):
+        _unreadable(value)
+        return _as_name(value)
+    if kind == S.REF_LIST:
+        _unreadable(value)
+        return tuple(part.strip() for part in _as_name(value).split(";") if part.strip())
+    if kind == S.BOOL:
+        return parse_bool(value)
+    if kind == S.CHOICE:
+        _unreadable(value)
+        text = _as_name(value).lower()
+        if text not in column.choices:
+            raise CellError(f"'{value}' is not one of {', '.join(column.choices)}")
+        return text
+    if kind == S.VALUE:
+        _unreadable(value)
+        return value
+    number = parse_number(value, allow_infinity=column.default == S.INF)
+    if kind == S.NUMBER:
+        return number
+    if kind == S.RATE and not 0 <= number <= 1:
+        raise CellError(f"{value} is outside [0, 1]")
+    if number < 0:
+        raise CellError(f"{value} is negative; expected a number >= 0")
+    if kind == S.FACTOR and number == 0:
+        raise CellError("0 is not allowed; expected a number > 0")
+    if kind == S.COUNT and not number.is_integer():
+        raise CellError(f"{value} is not a whole number")
+    return int(number) if kind == S.COUNT else number
+
+
+# ---------------------------------------------------------------- validation
+
+class _Validator:
+    def __init__(self, raw: RawInput):
+        self.raw = raw
+        self.problems: list[Problem] = []
+        self.rows: dict[str, list[tuple[int, dict]]] = {}
+        self.names: dict[str, dict[str, str]] = {}  # sheet -> casefolded name -> name as defined
+
+    def error(self, sheet, row, column, message):
+        self.problems.append(Problem(sheet, row, column, message))
+
+    def warn(self, sheet, row, column, message):
+        self.problems.append(Problem(sheet, row, column, message, WARNING))
+
+    # -- structure and cells
+    def check_structure(self):
+        for sheet in S.SHEETS:
+            table = self.raw.tables.get(sheet.name)
+            if table is None:
+                if sheet.required:
+                    self.error(sheet.name, None, None, "required sheet is missing")
+                continue
+            present = set(table.headers)
+            missing = [c.name for c in sheet.columns if c.required and c.name not in present]
+            for name in missing:
+                self.error(sheet.name, 1, name, "required column is missing")
+            known = {c.name for c in sheet.columns} | set(S.SILENT_COLUMNS)
+            for key, header in table.headers.items():
+                if key not in known:
+                    self.warn(sheet.name, 1, header, "unknown column is ignored")
+            if not missing:
+                self.rows[sheet.name] = self._parse_rows(sheet, table)
+
+    def _parse_rows(self, sheet: S.Sheet, table: RawTable):
+        parsed = []
+        for row, cells in table.rows:
+            record, ok = {}, True
+            for column in sheet.columns:
+                value = cells.get(column.name)
+                if value is None:
+                    if column.required:
+                        self.error(sheet.name, row, column.name, "required value is missing")
+                        ok = False
+                    record[column.name] = S.ALL_PERIODS if column.kind == S.PERIOD else column.default
+                    continue
+                try:
+                    record[column.name] = parse_cell(column, value)
+                except CellError as exc:
+                    self.error(sheet.name, row, column.name, str(exc))
+                    ok = False
+            if ok:
+                parsed.append((row, record))
+        return parsed
+
+    # -- names and references
+    def register_names(self):
+        """Collect the names each defining sheet declares (case-insensitive)."""
+        for sheet in S.SHEETS:
+            id_column = sheet.id_column
+            if id_column is None or sheet.name not in self.rows:
+                continue
+            names = self.names.setdefault(sheet.name, {})
+            for _, record in self.rows[sheet.name]:
+                names.setdefault(record[id_column.name].casefold(), record[id_column.name])
+            if sheet.name == "Periods":
+                for row, record in self.rows[sheet.name]:
+                    if record["period"] == S.ALL_PERIODS:
+                        self.error("Periods", row, "period", "'*' cannot name a period")
+
+    def resolve_references(self):
+        """Spell every reference as its defining sheet does; report names that refer to nothing."""
+        licence_names = {r["licence"].casefold(): r["licence"] for _, r in self.rows.get("Licences", [])
+                         if r.get("licence")}
+        for sheet in S.SHEETS:
+            for row, record in self.rows.get(sheet.name, []):
+                for column in sheet.columns:
+                    if column.kind not in (S.REF, S.PERIOD, S.REF_LIST) or record[column.name] in (None, S.ALL_PERIODS):
+                        continue
+                    names = licence_names if column.refers_to == "Licences" else self.names.get(column.refers_to)
+                    if names is None:
+                        if column.refers_to in self.rows or column.refers_to == "Licences":
+                            names = {}
+                        else:
+                            continue  # the defining sheet is missing or broken: reported already
+                    values = record[column.name] if column.kind == S.REF_LIST else (record[column.name],)
+                    resolved = []
+                    for value in values:
+                        if value.casefold() in names:
+                            resolved.append(names[value.casefold()])
+                        else:
+                            what = column.refers_to[:-1].lower() if column.refers_to != "Processes" else "process"
+                            self.error(sheet.name, row, column.name,
+                                       f"unknown {what} '{value}' (not on sheet {column.refers_to})")
+                    record[column.name] = tuple(resolved) if column.kind == S.REF_LIST else (
+                        resolved[0] if resolved else record[column.name])
+
+    # -- rules across cells and rows
+    def check_rules(self):
+        controlled = {r["source"] for _, r in self.rows.get("Sources", []) if r["controlled"]}
+        export_controlled = {r["material"] for _, r in self.rows.get("Materials", []) if r["export_controlled"]}
+        for row, r in self.rows.get("Supply", []):
+            if r["min_take_t"] > r["capacity_t"]:
+                self.error("Supply", row, "min_take_t",
+                           f"min_take_t {r['min_take_t']:g} is above capacity_t {r['capacity_t']:g}")
+        licensed = set()
+        for row, r in self.rows.get("Licences", []):
+            licensed.add((r["source"], r["material"]))
+            if r["source"] in self.names.get("Sources", {}).values() and r["source"] not in controlled:
+                self.error("Licences", row, "source",
+                           f"source '{r['source']}' is not controlled (Sources.controlled): it needs no licence")
+            elif r["material"] in self.names.get("Materials", {}).values() and r["material"] not in export_controlled:
+                self.warn("Licences", row, "material",
+                          f"material '{r['material']}' is not export-controlled: this licence limits nothing")
+        warned = set()
+        for row, r in self.rows.get("Supply", []):
+            pair = (r["source"], r["material"])
+            if (r["source"] in controlled and r["material"] in export_controlled and pair not in licensed
+                    and pair not in warned):
+                warned.add(pair)
+                self.warn("Supply", row, "source",
+                          f"no licence for export-controlled '{r['material']}' from controlled '{r['source']}': "
+                          "its licence cap is 0, nothing can be bought")
+        reserved = {}
+        for row, r in self.rows.get("Stockpiles", []):
+            sectors = frozenset(r["reserved_for"] or ())
+            first = reserved.setdefault(r["stockpile"], (row, sectors))
+            if first[1] != sectors:
+                self.error("Stockpiles", row, "reserved_for",
+                           f"stockpile '{r['stockpile']}' is reserved for different sectors on row {first[0]}: "
+                           "every row of a stockpile needs the same reserved_for")
+        self._check_settings()
+        self._check_probabilities()
+
+    def _check_settings(self):
+        for row, r in self.rows.get("Settings", []):
+            kind = SETTING_KINDS[r["key"]]
+            if kind == S.TEXT:
+                r["value"] = _as_name(r["value"])
+                continue
+            try:
+                r["value"] = parse_cell(S.Column(r["key"], kind, ""), r["value"])
+            except CellError as exc:
+                self.error("Settings", row, "value", f"{r['key']}: {exc}")
+                continue
+            if r["key"] == "discount_rate" and r["value"] <= -1:
+                self.error("Settings", row, "value", "discount_rate must be above -1")
+
+    def _check_probabilities(self):
+        rows = self.rows.get("Scenarios", [])
+        given = [r["probability"] for _, r in rows if r["probability"] is not None]
+        blanks = [r for _, r in rows if r["probability"] is None]
+        if not rows or len(blanks) == len(rows):
+            for r in blanks:
+                r["probability"] = 1 / len(rows)
+            return
+        rest = 1 - sum(given)
+        if (blanks and rest < -PROBABILITY_TOLERANCE) or (not blanks and abs(rest) > PROBABILITY_TOLERANCE):
+            self.error("Scenarios", rows[0][0], "probability",
+                       f"probabilities sum to {sum(given):.6g}; they must sum to 1")
+        for r in blanks:
+            r["probability"] = max(rest, 0) / len(blanks)
+
+    # -- keys and periods
+    def expand(self) -> dict[str, pd.DataFrame]:
+        periods = [r["period"] for _, r in self.rows.get("Periods", [])]
+        tables = {}
+        for sheet in S.SHEETS:
+            if not sheet.key_columns:  # Overrides: every row counts, in order
+                rows = [dict(r, _row=row) for row, r in self.rows.get(sheet.name, [])]
+            else:
+                rows = self._unique_rows(sheet, periods)
+            columns = [c.name for c in sheet.columns] + ["_row"]
+            tables[sheet.name] = pd.DataFrame(rows, columns=columns)
+        return tables
+
+    def _unique_rows(self, sheet: S.Sheet, periods: list[str]) -> list[dict]:
+        """Rows with `*` periods expanded (a specific period overrides `*`); duplicate keys reported."""
+        has_period = sheet.period_column is not None
+        keys = [k for k in sheet.key_columns if not (has_period and k == "period")]
+        every, specific = {}, {}  # key -> (row, record); (key, period) -> (row, record)
+        for row, record in self.rows.get(sheet.name, []):
+            key = tuple(record[k].casefold() if isinstance(record[k], str) else record[k] for k in keys)
+            if has_period and record["period"] == S.ALL_PERIODS:
+                target, slot = every, key
+            else:
+                target, slot = specific, (key, record["period"] if has_period else None)
+            if slot in target:
+                what = ", ".join(sheet.key_columns)
+                self.error(sheet.name, row, keys[0], f"duplicate of row {target[slot][0]} (same {what})")
+                continue
+            target[slot] = (row, record)
+        out = [dict(record, period=p, _row=row)
+               for key, (row, record) in every.items() for p in periods if (key, p) not in specific]
+        out += [dict(record, _row=row) for row, record in specific.values()]
+        if has_period:
+            order = {p: i for i, p in enumerate(periods)}
+            out.sort(key=lambda r: (order.get(r["period"], -1), r["_row"]))
+        return out
+
+
+def validate(raw: RawInput) -> tuple[PlanData | None, list[Problem]]:
+    """Check a raw input; return the normalised data (None if any error) and every problem found."""
+    v = _Validator(raw)
+    v.check_structure()
+    v.register_names()
+    v.resolve_references()
+    v.check_rules()
+    tables = v.expand()
+    if any(p.severity != WARNING for p in v.problems):
+        return None, v.problems
+    settings = {r["key"]: r["value"] for _, r in v.rows.get("Settings", [])}
+    return PlanData(tables=tables, settings=settings), v.problems
