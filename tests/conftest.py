@@ -18,9 +18,11 @@ BASE = {
 
 
 def write_input(folder: Path, sheets: dict[str, list[dict]]) -> Path:
-    """Write each sheet as <Sheet>.csv (columns from the union of the rows' keys, in order)."""
+    """Write each sheet as <Sheet>.csv (columns from the union of the rows' keys, in order); [] = no sheet."""
     folder.mkdir(parents=True, exist_ok=True)
     for name, rows in sheets.items():
+        if not rows:
+            continue
         columns = list(dict.fromkeys(k for row in rows for k in row))
         with (folder / f"{name}.csv").open("w", newline="") as fh:
             writer = csv.DictWriter(fh, fieldnames=columns)
