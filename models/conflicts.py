@@ -34,13 +34,12 @@ def find_conflicts(data: PlanData, structure: Structure | None = None) -> list[C
         if not family.hard:
             continue
         rows = solution.rows[name]
-        slack_var = m.component(f"slack_{name}")
-        for i, row in enumerate(rows.itertuples(index=False)):
+        slack = solution.variables[f"slack_{name}"]["value"].to_numpy()
+        for row, violation in zip(rows.itertuples(index=False), slack):
             key = tuple(getattr(row, k) for k in family.keys)
-            violation = float(slack_var[key].value or 0.0)
             if violation > TOLERANCE or abs(row.dual) > TOLERANCE:
                 limit = float(m.component(_LIMIT_PARAM[name])[key].value)
-                conflicts.append(Conflict(name, dict(zip(family.keys, key)), limit, max(violation, 0.0)))
+                conflicts.append(Conflict(name, dict(zip(family.keys, key)), limit, float(max(violation, 0.0))))
     return conflicts
 
 

@@ -15,7 +15,6 @@ from models.plan import FAMILIES, GE, LE, PlanModel, cost_parts
 OPTIMAL = "optimal"
 INFEASIBLE = "infeasible"
 ZERO = 1e-9
-VARIABLES = ("buy", "run", "move", "use", "short", "level", "acq", "rel", "size")
 VARIABLE_KEYS = {
     "buy": ("source", "material", "period"), "run": ("process", "channel", "period"),
     "move": ("material", "from_channel", "to_channel", "period"), "use": ("sector", "material", "channel", "period"),
@@ -77,12 +76,13 @@ def solve(plan: PlanModel, *, ranging: bool = True) -> Solution:
 
     m = plan.model
     variables = {}
-    for name in VARIABLES:
-        var = m.component(name)
+    for var in m.component_objects(pyo.Var, descend_into=False):
+        name = var.local_name
         keys = list(var.keys())
         values = col_value[hx.col_indices(solver, var.values())] if keys else np.zeros(0)
         values = np.where(np.abs(values) < ZERO, 0.0, values)
-        variables[name] = _frame(keys, VARIABLE_KEYS[name], value=values)
+        names = VARIABLE_KEYS.get(name) or FAMILIES[name.removeprefix("slack_")].keys  # slack_<family> when elastic
+        variables[name] = _frame(keys, names, value=values)
         for v, x in zip(var.values(), values):
             v.set_value(float(x), skip_validation=True)
 

@@ -1,0 +1,118 @@
+"""The command line as a planner meets it: exit codes, messages, files written and not written."""
+import hashlib
+import json
+import subprocess
+import sys
+
+import openpyxl
+import pandas as pd
+import pytest
+
+from tests.conftest import write_input
+from tests.test_validation import VALID
+
+SHEET_COLUMNS = {
+    "Summary": ["figure", "value"],
+    "Procurement": ["source", "material", "period", "bought_t", "capacity_t", "licence_cap_t", "price", "controlled"],
+    "Allocation": ["sector", "material", "channel", "period", "used_t"],
+    "Shortfall": ["sector", "material", "period", "demand_t", "served_t", "unmet_t", "service_level"],
+    "Stockpiles": ["stockpile", "material", "period", "level_t", "acquired_t", "released_t"],
+    "Processes": ["process", "channel", "period", "activity"],
+    "LicenceShadowPrices": ["source", "material", "period", "cap_t", "flow_t", "shadow_price", "range_low_t",
+                            "range_high_t"],
+    "MaterialPrices": ["material", "channel", "period", "shadow_price"],
+    "ShadowPrices": ["constraint", "family", "keys", "slack", "shadow_price"],
+    "Run": ["item", "value"],
+}
+
+
+def reeplan(*args, cwd):
+    return subprocess.run([sys.executable, "-m", "planner", *args], cwd=cwd, capture_output=True, text=True)
+
+
+def digest(folder):
+    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(folder.iterdir())}
+
+
+def test_solve_bundled_example_writes_workbook_json_and_summary(tmp_path):
+    done = reeplan("solve", "--json", "out.json", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "Traceback" not in done.stderr
+    assert "value of one more licensed tonne" in done.stdout
+    assert "China licensed / NdFeB magnet / 2026: 16,782" in done.stdout  # 65,782 US-made − 49,000 Chinese
+    assert "Running HiGHS" not in done.stdout  # solver banner kept off standard output
+    result = tmp_path / "results" / "example-solve.xlsx"
+    wb = openpyxl.load_workbook(result)
+    assert wb.sheetnames[:len(SHEET_COLUMNS)] == list(SHEET_COLUMNS)
+    for sheet, columns in SHEET_COLUMNS.items():
+        frame = pd.read_excel(result, sheet_name=sheet)
+        assert set(columns) <= set(frame.columns), sheet
+        assert wb[sheet].freeze_panes == "A2"
+    payload = json.loads((tmp_path / "out.json").read_text())
+    assert set(payload) == {"status", "objective", "licence_shadow_prices", "shortfall", "material_prices",
+                            "stockpiles"}
+    assert payload["status"] == "optimal"
+    assert set(payload["licence_shadow_prices"][0]) == {"source", "material", "period", "cap_t", "flow_t",
+                                                        "shadow_price", "range_low_t", "range_high_t"}
+    assert set(payload["shortfall"][0]) >= {"sector", "material", "period", "demand_t", "served_t", "unmet_t"}
+    summary = pd.read_excel(result, sheet_name="Summary").set_index("figure")["value"]
+    assert float(summary["objective"]) == pytest.approx(payload["objective"])
+
+
+def test_solve_named_output(tmp_path):
+    inp = write_input(tmp_path / "case", VALID)
+    done = reeplan("solve", str(inp), "-o", "mine.xlsx", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert (tmp_path / "mine.xlsx").exists()
+    assert not (tmp_path / "results").exists()
+
+
+def test_invalid_input_exits_2_lists_every_problem_writes_nothing(tmp_path):
+    sheets = dict(VALID, Licences=[dict(VALID["Licences"][0], approval_rate=1.4)],
+                  Supply=[dict(VALID["Supply"][0], capacity_t="1,000"), VALID["Supply"][1]])
+    inp = write_input(tmp_path / "case", sheets)
+    before = digest(inp)
+    done = reeplan("solve", str(inp), "--json", "out.json", cwd=tmp_path)
+    assert done.returncode == 2
+    assert "Traceback" not in done.stderr
+    assert "Licences row 2, column approval_rate: 1.4 is outside [0, 1]" in done.stderr
+    assert "Supply row 2, column capacity_t: '1,000' is not a number" in done.stderr
+    assert not (tmp_path / "results").exists() and not (tmp_path / "out.json").exists()
+    assert digest(inp) == before
+
+
+def test_validate_command_exit_codes(tmp_path):
+    good = write_input(tmp_path / "good", VALID)
+    assert reeplan("validate", str(good), cwd=tmp_path).returncode == 0
+    bad = write_input(tmp_path / "bad", dict(VALID, Supply=[dict(VALID["Supply"][0], material="nope")]))
+    done = reeplan("validate", str(bad), cwd=tmp_path)
+    assert done.returncode == 2
+    assert "Supply row 2, column material: unknown material 'nope'" in done.stderr
+
+
+def test_missing_input_file_exits_2(tmp_path):
+    done = reeplan("solve", "nowhere.xlsx", cwd=tmp_path)
+    assert done.returncode == 2
+    assert "file or folder not found" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_output_over_the_input_is_refused(tmp_path):
+    (tmp_path / "results").mkdir()
+    inp = tmp_path / "results" / "in-solve.xlsx"
+    inp.write_bytes(b"not really a workbook")
+    done = reeplan("solve", str(inp), cwd=tmp_path)  # default output would be results/in-solve.xlsx
+    assert done.returncode == 2
+    assert inp.read_bytes() == b"not really a workbook"
+
+
+def test_conflicting_hard_limits_exit_3_and_name_them(tmp_path):
+    # min take 40 t of Dy oxide from China, but the licence allows only 80 × 0.25 = 20 t
+    sheets = dict(VALID, Supply=[dict(VALID["Supply"][0], min_take_t=40), VALID["Supply"][1]],
+                  Licences=[dict(VALID["Licences"][0], approval_rate=0.25)])
+    inp = write_input(tmp_path / "case", sheets)
+    done = reeplan("solve", str(inp), cwd=tmp_path)
+    assert done.returncode == 3, done.stderr
+    assert "No plan exists" in done.stderr and "Traceback" not in done.stderr
+    assert "minimum take of Dy oxide from China in 2026: min_take_t = 40 t" in done.stderr
+    assert "licence cap on Dy oxide from China in 2026: 20 t" in done.stderr
+    assert not (tmp_path / "results").exists()
