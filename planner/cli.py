@@ -12,7 +12,9 @@ from pathlib import Path
 import click
 
 from planner.issues import InputError, Problem
+from planner.overrides import BASE
 from planner.run import NoPlan, bundled_input, load, solve_plan
+from planner.scenarios import compare_scenarios, scenario_names
 from planner.summary import summary_text
 from planner.workbook import write_json, write_workbook
 
@@ -65,20 +67,33 @@ def cli():
 @click.option("-o", "--output", type=click.Path(path_type=Path), help="Result workbook (.xlsx).")
 @click.option("--json", "json_path", type=click.Path(path_type=Path), help="Also write the results as JSON.")
 @click.option("--scenario", default=None, help="Solve this scenario of the Scenarios sheet.")
-def solve(input_path, output, json_path, scenario):
+@click.option("--all-scenarios", is_flag=True, help="Solve every scenario and write one comparison workbook.")
+def solve(input_path, output, json_path, scenario, all_scenarios):
     """Solve INPUT (.xlsx or CSV folder; default: the bundled data) and write the result workbook."""
     def body():
         path = input_path or bundled_input()
-        out = output or default_output(path, "solve")
+        out = output or default_output(path, "scenarios" if all_scenarios else "solve")
         _refuse_overwrite(path, out, json_path)
         loaded = load(path)
         _warn(loaded.warnings)
-        outcome = solve_plan(loaded, scenario or "base")
+        if all_scenarios:
+            return _solve_all(loaded, out)
+        outcome = solve_plan(loaded, scenario or BASE)
+        _warn(outcome.warnings)
         write_workbook(outcome.result.sheets, out)
         if json_path:
             write_json(outcome.result.to_json(outcome.solution.status, outcome.solution.objective), json_path)
         click.echo(summary_text(loaded.data, outcome, out))
     sys.exit(_run(body))
+
+
+def _solve_all(loaded, out: Path) -> None:
+    names = scenario_names(loaded)
+    with click.progressbar(length=len(names), label="scenarios", file=sys.stderr) as bar:
+        sheets = compare_scenarios(loaded, progress=lambda name: bar.update(1))
+    write_workbook(sheets, out)
+    click.echo(sheets["Scenarios"].drop(columns=["note"], errors="ignore").to_string(index=False))
+    click.echo(f"comparison workbook: {out}")
 
 
 @cli.command()

@@ -12,6 +12,7 @@ from models.plan import PlanModel
 from models.solve import Solution, solve
 from planner import __version__
 from planner.issues import InputError, Problem
+from planner.overrides import BASE, apply_scenario
 from planner.reader import read_input
 from planner.results import PlanResult, RunInfo, build_result
 from planner.validate import validate
@@ -51,19 +52,21 @@ class NoPlan(Exception):
 class Outcome:
     solution: Solution
     result: PlanResult
+    warnings: list[Problem]
 
 
-def solve_plan(loaded: Loaded, scenario: str = "base") -> Outcome:
-    """Build and solve; raise NoPlan with the conflicting limits if the LP is infeasible."""
+def solve_plan(loaded: Loaded, scenario: str = BASE) -> Outcome:
+    """Apply the scenario's overrides, build and solve; raise NoPlan naming the conflicting limits."""
     started = time.perf_counter()
-    plan = PlanModel(loaded.data)
+    data, warnings = apply_scenario(loaded.data, scenario)
+    plan = PlanModel(data)
     built = time.perf_counter()
     solution = solve(plan)
     if not solution.optimal:
-        raise NoPlan(find_conflicts(loaded.data, plan.structure))
+        raise NoPlan(find_conflicts(data, plan.structure))
     run = RunInfo(__version__, str(loaded.path), loaded.sha256, scenario,
                   wall_seconds=time.perf_counter() - started, build_seconds=built - started)
-    return Outcome(solution, build_result(loaded.data, plan, solution, run))
+    return Outcome(solution, build_result(data, plan, solution, run), warnings)
 
 
 _CONFLICT_WORDS = {

@@ -6,116 +6,18 @@ row), names spelled as in the sheet that defines them, and defaults filled in.
 """
 from __future__ import annotations
 
-import datetime as dt
-import math
-from collections import defaultdict
-
 import pandas as pd
 
 from models.data import PlanData
 from planner import schema as S
 from planner.issues import WARNING, Problem
-from planner.reader import NoSavedValue, RawInput, RawTable
+from planner.overrides import check_override_rows
+from planner.cells import CellError, as_name, parse_cell
+from planner.reader import RawInput, RawTable
 
-EXCEL_ERRORS = {"#N/A", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#NULL!", "#SPILL!", "#CALC!",
-                "#GETTING_DATA"}
-TRUE_WORDS = {"true", "yes", "y", "1", "1.0"}
-FALSE_WORDS = {"false", "no", "n", "0", "0.0"}
-INFINITY_WORDS = {"inf", "infinity", "∞", "no limit"}
 SETTING_KINDS = {"name": S.TEXT, "currency": S.TEXT, "discount_rate": S.NUMBER, "risk_weight": S.QUANTITY,
                  "cvar_alpha": S.RATE}
 PROBABILITY_TOLERANCE = 1e-6
-
-
-class CellError(ValueError):
-    """A cell that cannot be read as its column's kind."""
-
-
-# ---------------------------------------------------------------- cell parsers
-
-def _as_name(value) -> str:
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    if isinstance(value, (dt.datetime, dt.date)):
-        value = value.date().isoformat() if isinstance(value, dt.datetime) else value.isoformat()
-    return str(value).strip()
-
-
-def _unreadable(value) -> None:
-    if isinstance(value, NoSavedValue):
-        raise CellError(f"formula {value.formula} has no saved value: open the workbook in Excel or "
-                        "LibreOffice, save it, and run again")
-    if isinstance(value, str) and value.strip().upper() in EXCEL_ERRORS:
-        raise CellError(f"Excel error value {value.strip().upper()}; expected a number")
-
-
-def parse_number(value, *, allow_infinity=False) -> float:
-    _unreadable(value)
-    if isinstance(value, bool):
-        raise CellError(f"{str(value).upper()} is not a number")
-    if isinstance(value, (int, float)):
-        number = float(value)
-    else:
-        text = str(value).strip()
-        if allow_infinity and text.lower() in INFINITY_WORDS:
-            return S.INF
-        if "," in text:
-            raise CellError(f"'{text}' is not a number (write it without thousands separators or commas)")
-        try:
-            number = float(text) if "_" not in text else math.nan
-        except ValueError:
-            number = math.nan
-        if math.isnan(number):
-            raise CellError(f"'{text}' is not a number")
-    if math.isnan(number) or (math.isinf(number) and not allow_infinity):
-        raise CellError(f"{value} is not a finite number")
-    return number
-
-
-def parse_bool(value) -> bool:
-    _unreadable(value)
-    if isinstance(value, bool):
-        return value
-    text = _as_name(value).lower()
-    if text in TRUE_WORDS:
-        return True
-    if text in FALSE_WORDS:
-        return False
-    raise CellError(f"'{value}' is not a boolean (use TRUE/FALSE, yes/no, y/n or 1/0)")
-
-
-def parse_cell(column: S.Column, value):
-    """Parse one non-blank cell according to its column's kind."""
-    kind = column.kind
-    if kind in (S.ID, S.REF, S.PERIOD, S.TEXT):
-        _unreadable(value)
-        return _as_name(value)
-    if kind == S.REF_LIST:
-        _unreadable(value)
-        return tuple(part.strip() for part in _as_name(value).split(";") if part.strip())
-    if kind == S.BOOL:
-        return parse_bool(value)
-    if kind == S.CHOICE:
-        _unreadable(value)
-        text = _as_name(value).lower()
-        if text not in column.choices:
-            raise CellError(f"'{value}' is not one of {', '.join(column.choices)}")
-        return text
-    if kind == S.VALUE:
-        _unreadable(value)
-        return value
-    number = parse_number(value, allow_infinity=column.default == S.INF)
-    if kind == S.NUMBER:
-        return number
-    if kind == S.RATE and not 0 <= number <= 1:
-        raise CellError(f"{value} is outside [0, 1]")
-    if number < 0:
-        raise CellError(f"{value} is negative; expected a number >= 0")
-    if kind == S.FACTOR and number == 0:
-        raise CellError("0 is not allowed; expected a number > 0")
-    if kind == S.COUNT and not number.is_integer():
-        raise CellError(f"{value} is not a whole number")
-    return int(number) if kind == S.COUNT else number
 
 
 # ---------------------------------------------------------------- validation
@@ -251,12 +153,13 @@ class _Validator:
                            "every row of a stockpile needs the same reserved_for")
         self._check_settings()
         self._check_probabilities()
+        self.problems += check_override_rows(self.rows.get("Overrides", []))
 
     def _check_settings(self):
         for row, r in self.rows.get("Settings", []):
             kind = SETTING_KINDS[r["key"]]
             if kind == S.TEXT:
-                r["value"] = _as_name(r["value"])
+                r["value"] = as_name(r["value"])
                 continue
             try:
                 r["value"] = parse_cell(S.Column(r["key"], kind, ""), r["value"])
