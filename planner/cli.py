@@ -11,11 +11,15 @@ from pathlib import Path
 
 import click
 
+from planner.issue_report import write_issue_report
 from planner.issues import InputError, Problem
+from planner.reader import read_input
+from planner.report import decorate
 from planner.overrides import BASE
 from planner.run import NoPlan, bundled_input, load, solve_plan
 from planner.scenarios import compare_scenarios, scenario_names
 from planner.summary import summary_text
+from planner.template import write_template
 from planner.workbook import write_json, write_workbook
 
 EXIT_OK, EXIT_OTHER, EXIT_INVALID, EXIT_NO_PLAN = 0, 1, 2, 3
@@ -80,7 +84,7 @@ def solve(input_path, output, json_path, scenario, all_scenarios):
             return _solve_all(loaded, out)
         outcome = solve_plan(loaded, scenario or BASE)
         _warn(outcome.warnings)
-        write_workbook(outcome.result.sheets, out)
+        write_workbook(outcome.result.sheets, out, decorate=lambda wb: decorate(wb, outcome.result))
         if json_path:
             write_json(outcome.result.to_json(outcome.solution.status, outcome.solution.objective), json_path)
         click.echo(summary_text(loaded.data, outcome, out))
@@ -98,12 +102,34 @@ def _solve_all(loaded, out: Path) -> None:
 
 @cli.command()
 @click.argument("input_path", metavar="INPUT", type=click.Path(path_type=Path))
-def validate(input_path):
+@click.option("--report", type=click.Path(path_type=Path),
+              help="Write a copy of the input with every problem highlighted and an Issues sheet.")
+def validate(input_path, report):
     """Report every problem in INPUT; exit 0 if there is none."""
     def body():
-        loaded = load(input_path)
+        _refuse_overwrite(input_path, report)
+        try:
+            loaded = load(input_path)
+        except InputError as exc:
+            if report and Path(input_path).exists() and Path(input_path).suffix.lower() != ".xls":
+                write_issue_report(Path(input_path), exc.problems + exc.warnings, report)
+                click.echo(f"validation report: {report}", err=True)
+            raise
         _warn(loaded.warnings)
+        if report:
+            write_issue_report(Path(input_path), loaded.warnings, report)
         click.echo(f"{input_path}: valid ({len(loaded.warnings)} warning(s))")
+    sys.exit(_run(body))
+
+
+@cli.command()
+@click.argument("output", metavar="OUT.xlsx", type=click.Path(path_type=Path))
+@click.option("--blank", is_flag=True, help="An empty, documented template instead of the bundled data.")
+def template(output, blank):
+    """Write the input template (with the bundled data unless --blank)."""
+    def body():
+        write_template(output, None if blank else read_input(bundled_input()))
+        click.echo(f"template: {output}")
     sys.exit(_run(body))
 
 

@@ -119,6 +119,8 @@ class _Validator:
 
     # -- rules across cells and rows
     def check_rules(self):
+        if "Periods" in self.rows and not self.rows["Periods"]:
+            self.error("Periods", 2, "period", "no periods: list the planning periods, one per row")
         controlled = {r["source"] for _, r in self.rows.get("Sources", []) if r["controlled"]}
         export_controlled = {r["material"] for _, r in self.rows.get("Materials", []) if r["export_controlled"]}
         for row, r in self.rows.get("Supply", []):
