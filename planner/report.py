@@ -85,7 +85,7 @@ def _highlight(ws, column: str, fill: PatternFill) -> None:
 
 def _charts(wb, result: PlanResult) -> None:
     """A Charts sheet: pivoted data and three native charts beside it."""
-    ws = wb.create_sheet("Charts", 1)
+    ws = wb.create_sheet("Charts")  # after the fixed §4 sheets, whose order planners build on
     sheets = result.sheets
     unmet = sheets["Shortfall"].pivot_table(index="period", columns="sector", values="unmet_t", aggfunc="sum",
                                             sort=False).reset_index()
