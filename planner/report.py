@@ -8,7 +8,7 @@ from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from planner.results import PlanResult
-from planner.workbook import MONEY, PERCENT, TONNES, write_table
+from planner.workbook import MONEY, PERCENT, TONNES, cell_value, number_format
 
 RED = PatternFill("solid", fgColor="FFC7CE")
 AMBER = PatternFill("solid", fgColor="FFEB9C")
@@ -60,8 +60,6 @@ def _summary(ws, result: PlanResult) -> None:
 
 
 def _write_block(ws, frame: pd.DataFrame, top: int, left: int, fit_widths: bool = True) -> None:
-    from planner.workbook import cell_value, number_format
-
     for j, name in enumerate(frame.columns):
         ws.cell(row=top, column=left + j, value=name).font = Font(bold=True)
         fmt = PERCENT if name == "unmet_share" else number_format(name)

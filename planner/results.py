@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 
 from models.data import PlanData
-from models.plan import FAMILIES, PlanModel
+from models.plan import FAMILIES
 from models.solve import Solution
 
 
@@ -57,8 +57,7 @@ def _json_number(value):
     return value
 
 
-def build_result(data: PlanData, plan: PlanModel, solution: Solution, run: RunInfo) -> PlanResult:
-    st = plan.structure
+def build_result(data: PlanData, solution: Solution, run: RunInfo) -> PlanResult:
     supply = data["Supply"][["source", "material", "period", "capacity_t", "price"]].copy()
     bought = solution.variables["buy"].rename(columns={"value": "bought_t"})
     licence = solution.rows["licence"][["source", "material", "period", "rhs"]].rename(columns={"rhs": "licence_cap_t"})

@@ -66,7 +66,7 @@ def solve_plan(loaded: Loaded, scenario: str = BASE) -> Outcome:
         raise NoPlan(find_conflicts(data, plan.structure))
     run = RunInfo(__version__, str(loaded.path), loaded.sha256, scenario,
                   wall_seconds=time.perf_counter() - started, build_seconds=built - started)
-    return Outcome(solution, build_result(data, plan, solution, run), warnings)
+    return Outcome(solution, build_result(data, solution, run), warnings)
 
 
 _CONFLICT_WORDS = {
