@@ -65,10 +65,10 @@ def _typed(column: S.Column | None, value):
 
 
 def _validation(column: S.Column, id_ranges: dict[str, str]) -> DataValidation | None:
-    if column.kind in (S.REF, S.PERIOD) and column.refers_to in id_ranges:
-        # a period may also be * (every period): warn rather than stop on values outside the list
+    if column.kind in (S.REF, S.PERIOD, S.REF_LIST) and column.refers_to in id_ranges:
+        # a period may also be * and a list cell may hold a;b: warn rather than stop outside the list
         return DataValidation(type="list", formula1=id_ranges[column.refers_to], allow_blank=True,
-                              errorStyle="warning" if column.kind == S.PERIOD else "stop")
+                              errorStyle="stop" if column.kind == S.REF else "warning")
     if column.kind == S.BOOL:
         return DataValidation(type="list", formula1='"TRUE,FALSE"', allow_blank=True)
     if column.kind == S.CHOICE:

@@ -42,6 +42,9 @@ def test_template_documents_every_sheet_and_column(template):
     sectors = {str(dv.sqref).split(":")[0]: dv for dv in wb["Sectors"].data_validations.dataValidation}
     assert sectors["C2"].formula1 == '"TRUE,FALSE"'
     assert isinstance(supply["D2"].value, (int, float))  # numbers stored as numbers, not text
+    stockpiles = {str(dv.sqref).split(":")[0]: dv for dv in wb["Stockpiles"].data_validations.dataValidation}
+    assert stockpiles["E2"].formula1 == "'Sectors'!$A$2:$A$501"  # reserved_for: a;b lists allowed (warning)
+    assert stockpiles["E2"].errorStyle == "warning"
 
 
 def test_template_edited_with_openpyxl_then_solved(template, tmp_path):
