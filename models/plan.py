@@ -233,17 +233,16 @@ def _row_rule(sense, body_rhs, slack):
     return rule
 
 
-def cost_parts(m: pyo.ConcreteModel, st: Structure) -> dict[str, object]:
-    """The objective's parts as Pyomo expressions (present value)."""
-    d = m.delta
-    return {
-        "procurement": sum(d[t] * m.price[s, mat, t] * m.buy[s, mat, t] for s, mat, t in st.supply),
-        "processing": sum(d[t] * m.process_cost[p, t] * m.run[p, c, t] for p, c, t in st.runs),
-        "holding": sum(d[t] * m.holding_cost[g, mat] * m.level[g, mat, t] for g, mat, t in st.stock_periods),
-        "shortfall_penalty": sum(d[t] * m.penalty[k, mat, t] * m.short[k, mat, t] for k, mat, t in st.demand),
-        "stockpile_sizing": sum(m.size_cost[h] * m.size[h] for h in st.sizable),
-    }
+# Objective part ← the variable whose columns carry its costs (the objective is separable by family).
+COST_PARTS = {"procurement": "buy", "processing": "run", "holding": "level", "shortfall_penalty": "short",
+              "stockpile_sizing": "size"}
 
 
 def _cost(m, st):
-    return sum(cost_parts(m, st).values())
+    """Σ_t δ_t [price·buy + cost·run + holding_cost·level + penalty·short] + Σ_h size_cost·size[h]."""
+    d = m.delta
+    return (sum(d[t] * m.price[s, mat, t] * m.buy[s, mat, t] for s, mat, t in st.supply)
+            + sum(d[t] * m.process_cost[p, t] * m.run[p, c, t] for p, c, t in st.runs)
+            + sum(d[t] * m.holding_cost[g, mat] * m.level[g, mat, t] for g, mat, t in st.stock_periods)
+            + sum(d[t] * m.penalty[k, mat, t] * m.short[k, mat, t] for k, mat, t in st.demand)
+            + sum(m.size_cost[h] * m.size[h] for h in st.sizable))

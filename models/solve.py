@@ -10,7 +10,7 @@ import pyomo.environ as pyo
 from pyomo.contrib.solver.common.results import TerminationCondition
 
 from models import highs_adapter as hx
-from models.plan import FAMILIES, GE, LE, PlanModel, cost_parts
+from models.plan import COST_PARTS, FAMILIES, GE, LE, PlanModel
 
 OPTIMAL = "optimal"
 INFEASIBLE = "infeasible"
@@ -71,20 +71,20 @@ def solve(plan: PlanModel, *, ranging: bool = True) -> Solution:
     row_value = np.asarray(sol.row_value)
     row_dual = np.asarray(sol.row_dual)
     lp = h.getLp()
+    col_cost = np.asarray(lp.col_cost_)
     row_lower = np.asarray(lp.row_lower_)
     row_upper = np.asarray(lp.row_upper_)
 
     m = plan.model
-    variables = {}
+    variables, variable_cost = {}, {}
     for var in m.component_objects(pyo.Var, descend_into=False):
         name = var.local_name
         keys = list(var.keys())
-        values = col_value[hx.col_indices(solver, var.values())] if keys else np.zeros(0)
-        values = np.where(np.abs(values) < ZERO, 0.0, values)
+        cols = hx.col_indices(solver, var.values()) if keys else np.zeros(0, dtype=np.int64)
+        values = np.where(np.abs(col_value[cols]) < ZERO, 0.0, col_value[cols])
         names = VARIABLE_KEYS.get(name) or FAMILIES[name.removeprefix("slack_")].keys  # slack_<family> when elastic
         variables[name] = _frame(keys, names, value=values)
-        for v, x in zip(var.values(), values):
-            v.set_value(float(x), skip_validation=True)
+        variable_cost[name] = float(col_cost[cols] @ values)
 
     rows = {}
     for name, family in FAMILIES.items():
@@ -112,8 +112,7 @@ def solve(plan: PlanModel, *, ranging: bool = True) -> Solution:
         low, high = hx.upper_rhs_ranges(solver, idx, row_value[idx]) if keys else (np.zeros(0), np.zeros(0))
         licence_ranges = _frame(keys, FAMILIES["licence"].keys, range_low_t=low, range_high_t=high)
 
-    parts = {k: float(pyo.value(e, exception=False) or 0.0) if not isinstance(e, (int, float)) else float(e)
-             for k, e in cost_parts(m, plan.structure).items()}
+    parts = {part: variable_cost[name] for part, name in COST_PARTS.items()}
     return Solution(OPTIMAL, objective=float(h.getInfo().objective_function_value), cost_parts=parts,
                     solver=hx.solver_version(solver), solve_seconds=seconds, variables=variables, rows=rows,
                     licence_ranges=licence_ranges)
