@@ -66,6 +66,10 @@ def licence_caps(data: PlanData, keys) -> dict[tuple[str, str, str], float]:
     return caps
 
 
+class StructureChanged(ValueError):
+    """New numbers that the existing rows and columns cannot represent."""
+
+
 class PlanModel:
     """The Pyomo model of one plan, with its structure and the numbers it was last given."""
 
@@ -73,13 +77,21 @@ class PlanModel:
         self.structure = structure or derive_structure(data)
         self.elastic = elastic
         self.model = _build(self.structure, elastic)
-        self.set_numbers(data)
+        self._load(data)
 
     def family(self, name: str) -> pyo.Constraint:
         return self.model.component(name)
 
     def set_numbers(self, data: PlanData) -> None:
-        """Load every number of `data` into the model's Params (structure must match)."""
+        """Load every number of `data` into the model's Params, for a re-solve without rebuilding.
+
+        Raises StructureChanged when the new numbers need other rows (e.g. a min_take from 0 to positive).
+        """
+        if derive_structure(data) != self.structure:
+            raise StructureChanged("these numbers need rows the model does not have: build a new PlanModel")
+        self._load(data)
+
+    def _load(self, data: PlanData) -> None:
         st, m = self.structure, self.model
         supply = data["Supply"]
         keys = list(zip(supply["source"], supply["material"], supply["period"]))

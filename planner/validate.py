@@ -147,6 +147,9 @@ class _Validator:
                           "its licence cap is 0, nothing can be bought")
         reserved = {}
         for row, r in self.rows.get("Stockpiles", []):
+            if not r["sizable"] and r["initial_t"] > r["max_size_t"]:
+                self.error("Stockpiles", row, "initial_t", f"initial_t {r['initial_t']:g} is above max_size_t "
+                           f"{r['max_size_t']:g} and the row is not sizable")
             sectors = frozenset(r["reserved_for"] or ())
             first = reserved.setdefault(r["stockpile"], (row, sectors))
             if first[1] != sectors:

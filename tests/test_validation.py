@@ -207,3 +207,9 @@ def test_warning_for_export_controlled_flow_with_no_licence(tmp_path):
 def test_unknown_sheets_are_ignored(tmp_path):
     loaded = load(write_input(tmp_path / "in", with_changes(MyNotes=[{"anything": 1}])))
     assert loaded.warnings == []
+
+
+def test_initial_stock_above_max_size_on_a_row_that_cannot_be_sized(tmp_path):
+    stock = [{"stockpile": "NDS", "material": "Dy oxide", "initial_t": 10, "max_size_t": 5}]
+    assert problems_of(tmp_path, with_changes(Stockpiles=stock)) == [
+        "Stockpiles row 2, column initial_t: initial_t 10 is above max_size_t 5 and the row is not sizable"]
