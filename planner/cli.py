@@ -73,7 +73,7 @@ def cli():
 @click.option("--scenario", default=None, help="Solve this scenario of the Scenarios sheet.")
 @click.option("--all-scenarios", is_flag=True, help="Solve every scenario and write one comparison workbook.")
 def solve(input_path, output, json_path, scenario, all_scenarios):
-    """Solve INPUT (.xlsx or CSV folder; default: the bundled data) and write the result workbook."""
+    """Solve INPUT (.xlsx or CSV folder; default: the bundled US baseline) and write the result workbook."""
     def body():
         path = input_path or bundled_input()
         out = output or default_output(path, "scenarios" if all_scenarios else "solve")
@@ -94,7 +94,7 @@ def solve(input_path, output, json_path, scenario, all_scenarios):
 def _solve_all(loaded, out: Path) -> None:
     names = scenario_names(loaded)
     with click.progressbar(length=len(names), label="scenarios", file=sys.stderr) as bar:
-        sheets = compare_scenarios(loaded, progress=lambda name: bar.update(1))
+        sheets = compare_scenarios(loaded, progress=lambda name: bar.update(1), warn=_warn)
     write_workbook(sheets, out)
     click.echo(sheets["Scenarios"].drop(columns=["note"], errors="ignore").to_string(index=False))
     click.echo(f"comparison workbook: {out}")

@@ -74,7 +74,8 @@ def apply_scenario(data: PlanData, scenario: str) -> tuple[PlanData, list[Proble
             if isinstance(r.get(key), tuple) and r[key]:
                 mask &= table[key].isin(r[key])
         if not mask.any():
-            problems.append(Problem("Overrides", r["_row"], None, "matches no row", WARNING))
+            problems.append(Problem("Overrides", r["_row"], None,
+                                    f"scenario {scenario}: matches no row of {target.name}", WARNING))
             continue
         value = override_value(column, r["operation"], r["value"])
         if r["operation"] == "set":

@@ -18,9 +18,9 @@ from planner.results import PlanResult, RunInfo, build_result
 from planner.validate import validate
 
 
-def bundled_input() -> Path:
-    """The default input shipped inside the package."""
-    return Path(str(resources.files("inputs") / "example"))
+def bundled_input(name: str = "baseline") -> Path:
+    """Data shipped inside the package: `baseline` (the default input) or `example` (a small teaching case)."""
+    return Path(str(resources.files("inputs") / name))
 
 
 @dataclass

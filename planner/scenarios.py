@@ -14,8 +14,11 @@ def scenario_names(loaded: Loaded) -> list[str]:
     return names if BASE in names else [BASE] + names
 
 
-def compare_scenarios(loaded: Loaded, progress=lambda name: None) -> dict[str, pd.DataFrame]:
-    """One row per scenario (objective, unmet t by sector, top licence shadow prices) and the long licence table."""
+def compare_scenarios(loaded: Loaded, progress=lambda name: None, warn=lambda problems: None) -> dict[str, pd.DataFrame]:
+    """One row per scenario (objective, unmet t by sector, top licence shadow prices) and the long licence table.
+
+    `warn` receives each scenario's override warnings (e.g. a row that matches nothing).
+    """
     probability = dict(zip(loaded.data["Scenarios"]["scenario"], loaded.data["Scenarios"]["probability"]))
     rows, licences = [], []
     for name in scenario_names(loaded):
@@ -26,6 +29,7 @@ def compare_scenarios(loaded: Loaded, progress=lambda name: None) -> dict[str, p
         except NoPlan as exc:
             rows.append({**row, "status": "no plan", "note": str(exc)})
             continue
+        warn(outcome.warnings)
         summary = outcome.result.summary
         row.update(status=outcome.solution.status, objective=outcome.solution.objective)
         row.update({f"unmet_{figure[6:]}_t": value for figure, (value, _) in summary.items()

@@ -3,6 +3,7 @@ import hashlib
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import openpyxl
 import pandas as pd
@@ -34,8 +35,18 @@ def digest(folder):
     return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(folder.iterdir())}
 
 
-def test_solve_bundled_example_writes_workbook_json_and_summary(tmp_path):
-    done = reeplan("solve", "--json", "out.json", cwd=tmp_path)
+EXAMPLE = Path(__file__).resolve().parents[1] / "inputs" / "example"
+
+
+def test_solve_default_is_the_bundled_baseline(tmp_path):
+    done = reeplan("solve", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "US baseline 2026-2030" in done.stdout
+    assert (tmp_path / "results" / "baseline-solve.xlsx").exists()
+
+
+def test_solve_example_writes_workbook_json_and_summary(tmp_path):
+    done = reeplan("solve", str(EXAMPLE), "--json", "out.json", cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     assert "Traceback" not in done.stderr
     assert "value of one more licensed tonne" in done.stdout

@@ -51,7 +51,7 @@ def test_template_edited_with_openpyxl_then_solved(template, tmp_path):
     before = solve_plan(load(template)).solution.objective
     wb = openpyxl.load_workbook(template)
     demand = wb["Demand"]
-    demand["D2"] = demand["D2"].value + 100  # 100 t more defense demand in 2026
+    demand["D2"] = demand["D2"].value + 100  # 100 t more defense magnet demand in 2026Q1
     wb.save(template)
     done = reeplan("solve", str(template), "--json", "r.json", cwd=tmp_path)
     assert done.returncode == 0, done.stderr
@@ -131,9 +131,10 @@ def test_template_resaved_by_libreoffice_solves_to_the_same_objective(template, 
 @needs_libreoffice
 def test_formula_typed_by_a_planner_and_saved_in_libreoffice(template, tmp_path):
     wb = openpyxl.load_workbook(template)
-    wb["Demand"]["D2"] = "=2*50"  # defense 2026 demand typed as a formula
+    assert [c.value for c in wb["Demand"][2]][:3] == ["defense", "NdFeB magnet", "2026Q1"]
+    wb["Demand"]["D2"] = "=2*50"  # defense magnet demand of 2026Q1 typed as a formula
     wb.save(template)
     resaved = resave_in_libreoffice(template, tmp_path / "lo")
     demand = load(resaved).data["Demand"]
-    row = demand[(demand["sector"] == "defense") & (demand["period"] == "2026")]
+    row = demand[(demand["sector"] == "defense") & (demand["material"] == "NdFeB magnet") & (demand["period"] == "2026Q1")]
     assert list(row["demand_t"]) == [100]
