@@ -24,14 +24,15 @@ def summary_tables(result: PlanResult) -> dict[str, pd.DataFrame]:
     licences = result.sheets["LicenceShadowPrices"]
     top = licences[licences["shadow_price"] > 0].sort_values("shadow_price", ascending=False, kind="stable")
     shadow = result.sheets["ShadowPrices"]
-    binding = shadow[shadow["family"].isin(["supply_capacity", "process_capacity", "licence"])
+    binding = shadow[shadow["family"].isin(["supply_capacity", "process_capacity"])
                      & (shadow["slack"] == 0) & (shadow["shadow_price"] > 0)]
+    binding = binding.assign(capacity=binding["meaning"] + ": " + binding["keys"])
     return {
         "Unmet demand by sector": unmet[["sector", "demand_t", "unmet_t", "unmet_share"]],
         "Most valuable licence caps": top.head(TOP_LICENCES)[["source", "material", "period", "cap_t", "shadow_price",
                                                               "range_low_t", "range_high_t"]],
         "Binding capacities": binding.sort_values("shadow_price", ascending=False)
-        .head(TOP_LICENCES)[["meaning", "keys", "rhs", "shadow_price"]],
+        .head(TOP_LICENCES)[["capacity", "rhs", "shadow_price"]],
     }
 
 
@@ -44,7 +45,7 @@ def decorate(wb, result: PlanResult) -> None:
 
 def _summary(ws, result: PlanResult) -> None:
     ws.page_setup.orientation = "landscape"  # one screen, one printed page
-    for letter, width in zip("ABCDEFG", (36, 18, 24, 16, 16, 16, 16)):
+    for letter, width in zip("ABCDEFG", (52, 18, 24, 16, 16, 16, 16)):
         ws.column_dimensions[letter].width = width
     ws.sheet_properties.pageSetUpPr.fitToPage = True
     ws.page_setup.fitToWidth = ws.page_setup.fitToHeight = 1
