@@ -28,7 +28,6 @@ class Conflict:
 def find_conflicts(data: PlanData, structure: Structure | None = None) -> list[Conflict]:
     plan = PlanModel(data, structure, elastic=True)
     solution = solve(plan, ranging=False)
-    m = plan.model
     conflicts = []
     for name, family in FAMILIES.items():
         if not family.hard:
@@ -36,17 +35,7 @@ def find_conflicts(data: PlanData, structure: Structure | None = None) -> list[C
         rows = solution.rows[name]
         slack = solution.variables[f"slack_{name}"]["value"].to_numpy()
         for row, violation in zip(rows.itertuples(index=False), slack):
-            key = tuple(getattr(row, k) for k in family.keys)
             if violation > TOLERANCE or abs(row.dual) > TOLERANCE:
-                limit = float(m.component(_LIMIT_PARAM[name])[key].value)
-                conflicts.append(Conflict(name, dict(zip(family.keys, key)), limit, float(max(violation, 0.0))))
+                key = {k: getattr(row, k) for k in family.keys}
+                conflicts.append(Conflict(name, key, float(row.rhs), float(max(violation, 0.0))))
     return conflicts
-
-
-# The Param holding each hard family's limit.
-_LIMIT_PARAM = {
-    "supply_capacity": "capacity_t", "min_take": "min_take_t", "licence": "licence_cap_t",
-    "process_capacity": "process_cap", "stock_min": "min_level_t", "stock_max": "max_level_t",
-    "stock_end": "end_min_t", "release_cap": "max_release_t", "acquire_cap": "max_acquire_t",
-    "size_cap": "max_size_t",
-}

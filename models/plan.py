@@ -1,26 +1,31 @@
-"""The planning LP of SPEC §3 in Pyomo.
+"""The planning LP of SPEC §3 in Pyomo: the one statement of every constraint family.
 
-Variables (all ≥ 0): buy[s,m,t], run[p,c,t], move[m,c,c',t], use[k,m,c,t], short[k,m,t],
-level[h,t], acq[h,t], rel[h,t], size[h] (sizable rows only).
+Variables (all ≥ 0), each indexed by position in the structure's key list (`models.structure`):
+    buy[s,m,t,u]  run[p,c,t]  move[m,c,c',t]  use[k,m,c,t]  short[k,m,t]
+    level[h,t]  acq[h,t]  rel[h,t]  size[h] (sizable rows only)
 
-Objective (minimise):
+Objective (minimise), with δ_t the discount factor folded into the cost Params by `param_values`:
     Σ_t δ_t [Σ price·buy + Σ cost·run + Σ holding_cost·level + Σ penalty·short] + Σ_h size_cost·size[h]
 
-Each constraint family is one Pyomo component named as in `FAMILIES`, whose entry says how its dual
-becomes a shadow price in the sense of SPEC §4 (the fall in the objective per unit the row is eased).
-The structure (index sets) comes from `models.structure`; every number lives in a mutable Param set
-by `PlanModel.set_numbers`, so a study can change numbers and re-solve without rebuilding.
+Every number lives in a mutable Param indexed like the structure list it belongs to, and enters the
+model linearly (a right-hand side, a coefficient or a cost), so `models.compiled` can record which
+Param feeds which entry of the solver's arrays: a study changes numbers there, never here.
+Each family's entry in `FAMILIES` says how its dual becomes a shadow price in the sense of SPEC §4
+(the fall in the objective per unit the row is eased).
 """
 from __future__ import annotations
 
-import math
 from collections import defaultdict
 from dataclasses import dataclass
 
+import numpy as np
+import pandas as pd
 import pyomo.environ as pyo
+from pyomo.common.gc_manager import PauseGC
+from pyomo.core.expr.numeric_expr import LinearExpression, MonomialTermExpression
 
 from models.data import PlanData
-from models.structure import Structure, derive_structure
+from models.structure import OPTIONAL_ROWS, Structure, StructureChanged, derive_structure, end_use_class
 
 GE, LE, EQ = ">=", "<=", "=="
 
@@ -39,7 +44,7 @@ FAMILIES: dict[str, Family] = {
     "demand": Family("demand: served + unmet = demand", EQ, ("sector", "material", "period"), +1, False),
     "supply_capacity": Family("source capacity", LE, ("source", "material", "period"), -1, True),
     "min_take": Family("minimum take", GE, ("source", "material", "period"), +1, True),
-    "licence": Family("licence cap", LE, ("source", "material", "period"), -1, True),
+    "licence": Family("licence cap", LE, ("source", "material", "period", "end_use"), -1, True),
     "process_capacity": Family("process capacity", LE, ("process", "period"), -1, True),
     "stock_balance": Family("stock balance", EQ, ("stockpile", "material", "period"), -1, False),
     "stock_min": Family("stock floor (min_level_t)", GE, ("stockpile", "material", "period"), +1, True),
@@ -50,211 +55,274 @@ FAMILIES: dict[str, Family] = {
     "size_cap": Family("stockpile size limit (max_size_t)", LE, ("stockpile", "material"), -1, True),
 }
 
-
-def licence_caps(data: PlanData, keys) -> dict[tuple[str, str, str], float]:
-    """cap[s,m,t] = Σ requested_t × approval_rate over licences of (s, m) applied in t' with t' + lead_time = t.
-
-    Deliveries falling beyond the horizon are dropped; a key with no licence has cap 0.
-    """
-    periods = data.periods
-    caps = dict.fromkeys(keys, 0.0)
-    for lic in data["Licences"].itertuples():
-        arrival = periods.index(lic.period) + int(lic.lead_time)
-        key = (lic.source, lic.material, periods[arrival]) if arrival < len(periods) else None
-        if key in caps:
-            caps[key] += float(lic.requested_t) * float(lic.approval_rate)
-    return caps
-
-
-class StructureChanged(ValueError):
-    """New numbers that the existing rows and columns cannot represent."""
-
-
-class PlanModel:
-    """The Pyomo model of one plan, with its structure and the numbers it was last given."""
-
-    def __init__(self, data: PlanData, structure: Structure | None = None, *, elastic: bool = False):
-        self.structure = structure or derive_structure(data)
-        self.elastic = elastic
-        self.model = _build(self.structure, elastic)
-        self._load(data)
-
-    def family(self, name: str) -> pyo.Constraint:
-        return self.model.component(name)
-
-    def set_numbers(self, data: PlanData) -> None:
-        """Load every number of `data` into the model's Params, for a re-solve without rebuilding.
-
-        Raises StructureChanged when the new numbers need other rows (e.g. a min_take from 0 to positive).
-        """
-        if derive_structure(data) != self.structure:
-            raise StructureChanged("these numbers need rows the model does not have: build a new PlanModel")
-        self._load(data)
-
-    def _load(self, data: PlanData) -> None:
-        st, m = self.structure, self.model
-        supply = data["Supply"]
-        keys = list(zip(supply["source"], supply["material"], supply["period"]))
-        _store(m.capacity_t, zip(keys, supply["capacity_t"]))
-        _store(m.price, zip(keys, supply["price"]))
-        _store(m.min_take_t, ((k, v) for k, v in zip(keys, supply["min_take_t"]) if k in m.min_take_t.index_set()))
-        _store(m.licence_cap_t, licence_caps(data, st.licence).items())
-
-        sector_penalty = dict(zip(data["Sectors"]["sector"], data["Sectors"]["shortfall_penalty"]))
-        demand = data["Demand"]
-        _store(m.demand_t, zip(st.demand, demand["demand_t"]))
-        _store(m.penalty, ((k, sector_penalty[k[0]] if math.isnan(p) else p)
-                           for k, p in zip(st.demand, demand["shortfall_penalty"].astype(float))))
-
-        processes = data["Processes"].set_index(["process", "period"])
-        _store(m.process_cap, ((k, processes.at[k, "capacity"]) for k in st.processes))
-        _store(m.process_cost, ((k, processes.at[k, "cost"]) for k in st.processes))
-
-        stocks = data["Stockpiles"].set_index(["stockpile", "material"])
-        for column in ("initial_t", "holding_cost", "size_cost", "end_min_t", "max_size_t"):
-            _store(m.component(column), ((h, stocks.at[h, column]) for h in st.stock))
-        for column in ("min_level_t", "max_level_t", "max_release_t", "max_acquire_t"):
-            _store(m.component(column), (((g, mat, t), stocks.at[(g, mat), column]) for g, mat, t in st.stock_periods))
-        _store(m.delta, data.discount_factors().items())
-
-
-def _store(param, items) -> None:
-    param.store_values({k: float(v) for k, v in items}, check=False)
-
-
-def _build(st: Structure, elastic: bool) -> pyo.ConcreteModel:
-    m = pyo.ConcreteModel("reeplan")
-    nonneg = pyo.NonNegativeReals
-
-    def index(name, keys, dimen):
-        s = pyo.Set(initialize=keys, dimen=dimen, ordered=True)
-        m.add_component(name, s)
-        return s
-
-    def param(name, over):
-        m.add_component(name, pyo.Param(over, mutable=True, initialize=0.0, within=pyo.Any))
-        return m.component(name)
-
-    supply = index("SUPPLY", st.supply, 3)
-    licence = index("LICENCE", st.licence, 3)
-    min_take = index("MIN_TAKE", st.min_take, 3)
-    demand = index("DEMAND", st.demand, 3)
-    use = index("USE", st.use, 4)
-    processes = index("PROCESS", st.processes, 2)
-    runs = index("RUN", st.runs, 3)
-    moves = index("MOVE", [(mat, c, d, t) for t in st.periods for mat in st.materials for c, d in st.moves], 4)
-    stock = index("STOCK", st.stock, 2)
-    stock_t = index("STOCK_T", st.stock_periods, 3)
-    sizable = index("SIZABLE", st.sizable, 2)
-    m.PERIODS = pyo.Set(initialize=st.periods, ordered=True)
-
-    for name, over in (("capacity_t", supply), ("price", supply), ("min_take_t", min_take), ("licence_cap_t", licence),
-                       ("demand_t", demand), ("penalty", demand), ("process_cap", processes),
-                       ("process_cost", processes), ("initial_t", stock), ("holding_cost", stock),
-                       ("size_cost", stock), ("end_min_t", stock), ("max_size_t", stock), ("min_level_t", stock_t),
-                       ("max_level_t", stock_t), ("max_release_t", stock_t), ("max_acquire_t", stock_t),
-                       ("delta", m.PERIODS)):
-        param(name, over)
-
-    m.buy = pyo.Var(supply, within=nonneg)
-    m.run = pyo.Var(runs, within=nonneg)
-    m.move = pyo.Var(moves, within=nonneg)
-    m.use = pyo.Var(use, within=nonneg)
-    m.short = pyo.Var(demand, within=nonneg)
-    m.level = pyo.Var(stock_t, within=nonneg)
-    m.acq = pyo.Var(stock_t, within=nonneg)
-    m.rel = pyo.Var(stock_t, within=nonneg)
-    m.size = pyo.Var(sizable, within=nonneg)
-
-    # Balance (m, c, t): Σ inflow − Σ outflow ≥ 0.
-    terms = defaultdict(list)
-    for s, mat, t in st.supply:
-        terms[mat, st.source_channel[s], t].append((1.0, m.buy[s, mat, t]))
-    for p, c, t in st.runs:
-        for mat, input_t, output_t in st.recipe[p]:
-            if output_t:
-                terms[mat, c, t].append((output_t, m.run[p, c, t]))
-            if input_t:
-                terms[mat, c, t].append((-input_t, m.run[p, c, t]))
-    for mat, c, d, t in moves:
-        terms[mat, c, t].append((-1.0, m.move[mat, c, d, t]))
-        terms[mat, d, t].append((1.0, m.move[mat, c, d, t]))
-    for g, mat, t in st.stock_periods:
-        terms[mat, st.stock_release[g, mat], t].append((1.0, m.rel[g, mat, t]))
-        terms[mat, st.stock_origin[g, mat], t].append((-1.0, m.acq[g, mat, t]))
-    for k, mat, c, t in st.use:
-        terms[mat, c, t].append((-1.0, m.use[k, mat, c, t]))
-    balance_keys = [key for key, ts in terms.items() if any(coef < 0 for coef, _ in ts)]
-
-    def linear(pairs):
-        return pyo.quicksum(coef * var for coef, var in pairs)
-
-    stock_start = {h: (m.initial_t[h] + m.size[h] if h in sizable else m.initial_t[h]) for h in st.stock}
-    previous = {(g, mat, t): (m.level[g, mat, st.periods[i - 1]] if i else stock_start[g, mat])
-                for (g, mat) in st.stock for i, t in enumerate(st.periods)}
-    last = st.periods[-1]
-    channels_of = defaultdict(list)
-    for k, mat, c, t in st.use:
-        channels_of[k, mat, t].append(c)
-
-    rows = {
-        "balance": (balance_keys, 3, lambda key: (linear(terms[key]), 0.0)),
-        "demand": (demand, 3, lambda key: (
-            sum(m.use[key[0], key[1], c, key[2]] for c in channels_of[key]) + m.short[key], m.demand_t[key])),
-        "supply_capacity": (supply, 3, lambda key: (m.buy[key], m.capacity_t[key])),
-        "min_take": (min_take, 3, lambda key: (m.buy[key], m.min_take_t[key])),
-        "licence": (licence, 3, lambda key: (m.buy[key], m.licence_cap_t[key])),
-        "process_capacity": (processes, 2, lambda key: (
-            sum(m.run[key[0], c, key[1]] for c in st.channels), m.process_cap[key])),
-        # level[h,t] − level[h,t−1] − acq + rel = 0, with level[h,−1] = initial_t + size[h]
-        "stock_balance": (stock_t, 3, lambda key: (
-            m.level[key] - previous[key] - m.acq[key] + m.rel[key], 0.0)),
-        "stock_min": (st.stock_min, 3, lambda key: (m.level[key], m.min_level_t[key])),
-        "stock_max": (st.stock_max, 3, lambda key: (m.level[key], m.max_level_t[key])),
-        "stock_end": (st.stock_end, 2, lambda key: (m.level[key[0], key[1], last], m.end_min_t[key])),
-        "release_cap": (st.release_cap, 3, lambda key: (m.rel[key], m.max_release_t[key])),
-        "acquire_cap": (stock_t, 3, lambda key: (m.acq[key], m.max_acquire_t[key])),
-        "size_cap": (st.size_cap, 2, lambda key: (m.initial_t[key] + m.size[key], m.max_size_t[key])),
-    }
-    slacks = []
-    for name, (keys, dimen, body_rhs) in rows.items():
-        family = FAMILIES[name]
-        over = keys if isinstance(keys, pyo.Set) else index(name.upper(), keys, dimen)
-        slack = None
-        if elastic and family.hard:
-            slack = pyo.Var(over, within=nonneg)
-            m.add_component(f"slack_{name}", slack)
-            slacks.append(slack)
-        m.add_component(name, pyo.Constraint(over, rule=_row_rule(family.sense, body_rhs, slack)))
-
-    if elastic:
-        m.objective = pyo.Objective(expr=sum(sum(s.values()) for s in slacks), sense=pyo.minimize)
-    else:
-        m.objective = pyo.Objective(expr=_cost(m, st), sense=pyo.minimize)
-    return m
-
-
-def _row_rule(sense, body_rhs, slack):
-    def rule(_, *key):
-        body, rhs = body_rhs(key)
-        if slack is not None:
-            body = body + slack[key] if sense == GE else body - slack[key]
-        if sense == GE:
-            return body >= rhs
-        return body <= rhs if sense == LE else body == rhs
-    return rule
-
+# Variable families: their key names, in declaration (= column) order.
+VARIABLES: dict[str, tuple[str, ...]] = {
+    "buy": ("source", "material", "period", "end_use"), "run": ("process", "channel", "period"),
+    "move": ("material", "from_channel", "to_channel", "period"), "use": ("sector", "material", "channel", "period"),
+    "short": ("sector", "material", "period"), "level": ("stockpile", "material", "period"),
+    "acq": ("stockpile", "material", "period"), "rel": ("stockpile", "material", "period"),
+    "size": ("stockpile", "material"),
+}
 
 # Objective part ← the variable whose columns carry its costs (the objective is separable by family).
 COST_PARTS = {"procurement": "buy", "processing": "run", "holding": "level", "shortfall_penalty": "short",
               "stockpile_sizing": "size"}
 
+# Each Param: the structure list it is indexed over (position i is that list's i-th key).
+PARAMS = {
+    "capacity_t": "supply", "buy_cost": "supply", "min_take_t": "min_take", "licence_cap_t": "licence",
+    "demand_t": "demand", "short_cost": "demand", "process_cap": "processes", "run_cost": "processes",
+    "input_t": "recipe", "output_t": "recipe", "initial_t": "stock", "size_cost": "sizable",
+    "end_min_t": "stock_end", "max_size_t": "size_cap", "holding_cost": "stock_periods",
+    "min_level_t": "stock_min", "max_level_t": "stock_max", "max_release_t": "release_cap",
+    "max_acquire_t": "stock_periods",
+}
 
-def _cost(m, st):
-    """Σ_t δ_t [price·buy + cost·run + holding_cost·level + penalty·short] + Σ_h size_cost·size[h]."""
-    d = m.delta
-    return (sum(d[t] * m.price[s, mat, t] * m.buy[s, mat, t] for s, mat, t in st.supply)
-            + sum(d[t] * m.process_cost[p, t] * m.run[p, c, t] for p, c, t in st.runs)
-            + sum(d[t] * m.holding_cost[g, mat] * m.level[g, mat, t] for g, mat, t in st.stock_periods)
-            + sum(d[t] * m.penalty[k, mat, t] * m.short[k, mat, t] for k, mat, t in st.demand)
-            + sum(m.size_cost[h] * m.size[h] for h in st.sizable))
+
+def param_values(data: PlanData, st: Structure) -> dict[str, np.ndarray]:
+    """Every Param's values for `data`, as arrays aligned with the structure (costs discounted by δ_t)."""
+    delta = data.discount_factors()
+    supply, demand, stocks = data["Supply"], data["Demand"], data["Stockpiles"]
+    processes, recipes = data["Processes"], data["Recipes"]
+    if len(supply) != len(st.supply) or len(demand) != len(st.demand) or len(stocks) != len(st.stock):
+        raise StructureChanged("these tables have other rows than the model")
+
+    def discount(periods: pd.Series) -> np.ndarray:
+        return periods.map(delta).to_numpy(float)
+
+    sector_penalty = dict(zip(data["Sectors"]["sector"], data["Sectors"]["shortfall_penalty"]))
+    penalty = demand["shortfall_penalty"].astype(float).fillna(demand["sector"].map(sector_penalty)).to_numpy(float)
+    recipe = recipes.set_index(["process", "material"])
+    recipe_keys = [(p, m) for p, m, _, _ in st.recipe]
+    process_rows = processes.set_index(["process", "period"])
+    process_keys = pd.MultiIndex.from_tuples(st.processes, names=["process", "period"]) if st.processes else None
+    n_periods = len(st.periods)
+    per_period = np.repeat
+    stock_delta = np.tile(np.array([delta[t] for t in st.periods]), len(st.stock))
+
+    def stock_column(name) -> np.ndarray:
+        return stocks[name].to_numpy(float)
+
+    def process_column(name) -> np.ndarray:
+        return process_rows[name].reindex(process_keys).to_numpy(float) if process_keys is not None else np.zeros(0)
+
+    return {
+        "capacity_t": supply["capacity_t"].to_numpy(float),
+        "buy_cost": discount(supply["period"]) * supply["price"].to_numpy(float),
+        "min_take_t": supply["min_take_t"].to_numpy(float)[st.min_take],
+        "licence_cap_t": licence_caps(data, st),
+        "demand_t": demand["demand_t"].to_numpy(float),
+        "short_cost": discount(demand["period"]) * penalty,
+        "process_cap": process_column("capacity"),
+        "run_cost": np.array([delta[t] for _, t in st.processes], dtype=float) * process_column("cost"),
+        "input_t": recipe["input_t"].reindex(recipe_keys).to_numpy(float) if recipe_keys else np.zeros(0),
+        "output_t": recipe["output_t"].reindex(recipe_keys).to_numpy(float) if recipe_keys else np.zeros(0),
+        "initial_t": stock_column("initial_t"),
+        "size_cost": stock_column("size_cost")[[st.stock.index(h) for h in st.sizable]],
+        "end_min_t": stock_column("end_min_t")[st.stock_end],
+        "max_size_t": stock_column("max_size_t")[st.size_cap],
+        "holding_cost": stock_delta * per_period(stock_column("holding_cost"), n_periods),
+        "min_level_t": per_period(stock_column("min_level_t"), n_periods)[st.stock_min],
+        "max_level_t": per_period(stock_column("max_level_t"), n_periods)[st.stock_max],
+        "max_release_t": per_period(stock_column("max_release_t"), n_periods)[st.release_cap],
+        "max_acquire_t": per_period(stock_column("max_acquire_t"), n_periods),
+    }
+
+
+def licence_caps(data: PlanData, st: Structure) -> np.ndarray:
+    """cap[s,m,t,u] = Σ requested_t × approval_rate over licences of (s, m, end-use class u) applied in t'
+    with t' + lead_time = t. Deliveries falling beyond the horizon are dropped; no licence means cap 0."""
+    licences = data["Licences"]
+    keys = st.licence_keys
+    if licences.empty or not keys:
+        return np.zeros(len(keys))
+    periods = st.periods
+    sectors = data["Sectors"]
+    accepting = set(sectors.loc[sectors["accepts_controlled"].astype(bool), "sector"])
+    arrival = licences["period"].map({p: i for i, p in enumerate(periods)}).to_numpy(int) + \
+        licences["lead_time"].to_numpy(int)
+    inside = arrival < len(periods)
+    amount = licences["requested_t"].to_numpy(float) * licences["approval_rate"].to_numpy(float)
+    classes = [end_use_class(e or "", accepting, st.sectors) for e in licences["end_use"]]
+    caps: dict[tuple, float] = defaultdict(float)
+    for s, m, a, u, q, ok in zip(licences["source"], licences["material"], arrival, classes, amount, inside):
+        if ok:
+            caps[s, m, periods[a], u] += q
+    return np.array([caps.get(k, 0.0) for k in keys], dtype=float)
+
+
+class PlanModel:
+    """The Pyomo model of one plan (or of the union of a study's cases), with its Params set for `data`."""
+
+    def __init__(self, data: PlanData, structure: Structure | None = None, *, elastic: bool = False):
+        self.structure = structure or derive_structure(data)
+        self.elastic = elastic
+        with PauseGC():
+            self.model, self.rows = _build(self.structure, elastic)
+        self.set_numbers(data)
+
+    def family(self, name: str) -> pyo.Constraint:
+        return self.model.component(name)
+
+    def set_numbers(self, data: PlanData) -> None:
+        """Load every number of `data` into the Params (StructureChanged if it needs rows the model lacks)."""
+        st = derive_structure(data)
+        if not _fits(st, self.structure):
+            raise StructureChanged("these numbers need rows the model does not have: build a new PlanModel")
+        self.values = param_values(data, self.structure)
+        for name, values in self.values.items():
+            self.model.component(name).store_values(dict(enumerate(values.tolist())), check=False)
+
+
+def _fits(case: Structure, model: Structure) -> bool:
+    """Whether a case's structure is covered by the model's: same channels and variables, rows a subset."""
+    for name in case.__dataclass_fields__:
+        mine, theirs = getattr(case, name), getattr(model, name)
+        if name in OPTIONAL_ROWS:
+            if not set(mine) <= set(theirs):
+                return False
+        elif name == "recipe":
+            flags = {(p, mat): (c, o) for p, mat, c, o in theirs}
+            if any((p, mat) not in flags or (c and not flags[p, mat][0]) or (o and not flags[p, mat][1])
+                   for p, mat, c, o in mine):
+                return False
+        elif name not in ("runs", "run_process") and mine != theirs:
+            return False
+    return True
+
+
+def _build(st: Structure, elastic: bool) -> tuple[pyo.ConcreteModel, dict[str, list[tuple]]]:
+    m = pyo.ConcreteModel("reeplan")
+    nonneg = pyo.NonNegativeReals
+    sizes = {"supply": len(st.supply), "min_take": len(st.min_take), "licence": len(st.licence),
+             "demand": len(st.demand), "processes": len(st.processes), "recipe": len(st.recipe),
+             "stock": len(st.stock), "sizable": len(st.sizable), "stock_end": len(st.stock_end),
+             "size_cap": len(st.size_cap), "stock_periods": len(st.stock_periods), "stock_min": len(st.stock_min),
+             "stock_max": len(st.stock_max), "release_cap": len(st.release_cap)}
+    for name, over in PARAMS.items():
+        m.add_component(name, pyo.Param(range(sizes[over]), mutable=True, initialize=0.0, within=pyo.Any))
+    count = {"buy": len(st.buy), "run": len(st.runs), "move": len(st.moves), "use": len(st.use),
+             "short": len(st.demand), "level": len(st.stock_periods), "acq": len(st.stock_periods),
+             "rel": len(st.stock_periods), "size": len(st.sizable)}
+    for name in VARIABLES:
+        m.add_component(name, pyo.Var(range(count[name]), within=nonneg))
+    buy, run, move, use, short = m.buy, m.run, m.move, m.use, m.short
+    level, acq, rel, size = m.level, m.acq, m.rel, m.size
+
+    def term(coef, var):
+        return MonomialTermExpression((coef, var))
+
+    # Balance (m, c, t): Σ inflow − Σ outflow ≥ 0; a row only where something can flow out.
+    inflow, outflow = defaultdict(list), defaultdict(list)
+    for i, ((_, mat, t, _), c) in enumerate(zip(st.buy, st.buy_channel)):
+        inflow[mat, c, t].append(buy[i])
+    recipe_of = defaultdict(list)
+    for e, (p, mat, consumes, produces) in enumerate(st.recipe):
+        recipe_of[p].append((e, mat, consumes, produces))
+    for i, (p, c, t) in enumerate(st.runs):
+        for e, mat, consumes, produces in recipe_of[p]:
+            if produces:
+                inflow[mat, c, t].append(term(m.output_t[e], run[i]))
+            if consumes:
+                outflow[mat, c, t].append(term(-m.input_t[e], run[i]))
+    for i, (mat, c, d, t) in enumerate(st.moves):
+        outflow[mat, c, t].append(term(-1, move[i]))
+        inflow[mat, d, t].append(move[i])
+    for q, (g, mat, t) in enumerate(st.stock_periods):
+        inflow[mat, st.stock_release[g, mat], t].append(rel[q])
+        outflow[mat, st.stock_origin[g, mat], t].append(term(-1, acq[q]))
+    for i, (_, mat, c, t) in enumerate(st.use):
+        outflow[mat, c, t].append(term(-1, use[i]))
+    balance_keys = list(outflow)
+    rows = {"balance": balance_keys}
+    bodies = {"balance": [(LinearExpression(inflow[key] + outflow[key]), 0.0) for key in balance_keys]}
+
+    served = defaultdict(list)
+    for i, d in enumerate(st.use_demand):
+        served[d].append(use[i])
+    rows["demand"] = st.demand
+    bodies["demand"] = [(LinearExpression(served[i] + [short[i]]), m.demand_t[i]) for i in range(len(st.demand))]
+
+    bought = defaultdict(list)
+    for i, j in enumerate(st.buy_supply):
+        bought[j].append(buy[i])
+    rows["supply_capacity"] = st.supply
+    bodies["supply_capacity"] = [(LinearExpression(bought[j]), m.capacity_t[j]) for j in range(len(st.supply))]
+    rows["min_take"] = [st.supply[j] for j in st.min_take]
+    bodies["min_take"] = [(LinearExpression(bought[j]), m.min_take_t[r]) for r, j in enumerate(st.min_take)]
+    rows["licence"] = st.licence_keys
+    bodies["licence"] = [(buy[i], m.licence_cap_t[r]) for r, i in enumerate(st.licence)]
+
+    running = defaultdict(list)
+    for i, r in enumerate(st.run_process):
+        running[r].append(run[i])
+    rows["process_capacity"] = st.processes
+    bodies["process_capacity"] = [(LinearExpression(running[r]), m.process_cap[r]) for r in range(len(st.processes))]
+
+    # level[h,t] − level[h,t−1] − acq + rel = 0, with level[h,−1] = initial_t + size[h]
+    n_periods = len(st.periods)
+    sizable = {h: i for i, h in enumerate(st.sizable)}
+    stock_rows = []
+    for q, (g, mat, t) in enumerate(st.stock_periods):
+        terms = [level[q], term(-1, acq[q]), rel[q]]
+        if q % n_periods:
+            stock_rows.append((LinearExpression(terms + [term(-1, level[q - 1])]), 0.0))
+        else:
+            if (g, mat) in sizable:
+                terms.append(term(-1, size[sizable[g, mat]]))
+            stock_rows.append((LinearExpression(terms), m.initial_t[q // n_periods]))
+    rows["stock_balance"] = st.stock_periods
+    bodies["stock_balance"] = stock_rows
+    rows["stock_min"] = [st.stock_periods[q] for q in st.stock_min]
+    bodies["stock_min"] = [(level[q], m.min_level_t[r]) for r, q in enumerate(st.stock_min)]
+    rows["stock_max"] = [st.stock_periods[q] for q in st.stock_max]
+    bodies["stock_max"] = [(level[q], m.max_level_t[r]) for r, q in enumerate(st.stock_max)]
+    rows["stock_end"] = [st.stock[h] for h in st.stock_end]
+    bodies["stock_end"] = [(level[h * n_periods + n_periods - 1], m.end_min_t[r]) for r, h in enumerate(st.stock_end)]
+    rows["release_cap"] = [st.stock_periods[q] for q in st.release_cap]
+    bodies["release_cap"] = [(rel[q], m.max_release_t[r]) for r, q in enumerate(st.release_cap)]
+    rows["acquire_cap"] = st.stock_periods
+    bodies["acquire_cap"] = [(acq[q], m.max_acquire_t[q]) for q in range(len(st.stock_periods))]
+    rows["size_cap"] = [st.stock[h] for h in st.size_cap]
+    bodies["size_cap"] = [(LinearExpression([m.initial_t[h], size[sizable[st.stock[h]]]]), m.max_size_t[r])
+                          for r, h in enumerate(st.size_cap)]
+
+    slacks = []
+    for name, family in FAMILIES.items():
+        slack = None
+        if elastic and family.hard:
+            slack = pyo.Var(range(len(rows[name])), within=nonneg)
+            m.add_component(f"slack_{name}", slack)
+            slacks.append(slack)
+        m.add_component(name, pyo.Constraint(range(len(rows[name])), rule=_row_rule(family.sense, bodies[name], slack)))
+
+    if elastic:
+        m.objective = pyo.Objective(expr=LinearExpression([s for slack in slacks for s in slack.values()]))
+    else:
+        m.objective = pyo.Objective(expr=_cost(m, st))
+    return m, rows
+
+
+def _row_rule(sense, bodies, slack):
+    def rule(_, i):
+        body, rhs = bodies[i]
+        if slack is not None:
+            body = body + slack[i] if sense == GE else body - slack[i]
+        if sense == GE:
+            return (rhs, body, None)
+        return (None, body, rhs) if sense == LE else (rhs, body, rhs)
+    return rule
+
+
+def _cost(m, st: Structure):
+    """Σ buy_cost·buy + Σ run_cost·run + Σ holding_cost·level + Σ short_cost·short + Σ size_cost·size
+    (every cost Param already carries its period's δ_t; size_cost is paid once, undiscounted)."""
+    def term(coef, var):
+        return MonomialTermExpression((coef, var))
+
+    terms = [term(m.buy_cost[j], m.buy[i]) for i, j in enumerate(st.buy_supply)]
+    terms += [term(m.run_cost[r], m.run[i]) for i, r in enumerate(st.run_process)]
+    terms += [term(m.holding_cost[q], m.level[q]) for q in range(len(st.stock_periods))]
+    terms += [term(m.short_cost[i], m.short[i]) for i in range(len(st.demand))]
+    terms += [term(m.size_cost[i], m.size[i]) for i in range(len(st.sizable))]
+    return LinearExpression(terms)

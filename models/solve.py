@@ -1,31 +1,151 @@
-"""Solve a PlanModel with HiGHS and return values, shadow prices and licence ranges as tables."""
+"""Solve a compiled model with HiGHS; values, shadow prices, basis and licence ranging as tables.
+
+`Solver` keeps one live `highspy.Highs` on a `LinearProgram`: new numbers are pushed as the entries
+that changed, and the next run starts from the last basis (a warm re-solve).
+"""
 from __future__ import annotations
 
+import os
+import sys
 import time
 from dataclasses import dataclass, field
 
+import highspy
 import numpy as np
 import pandas as pd
-import pyomo.environ as pyo
-from pyomo.contrib.solver.common.results import TerminationCondition
 
-from models import highs_adapter as hx
-from models.plan import COST_PARTS, FAMILIES, GE, LE, PlanModel
+from models.compiled import CompiledModel, LinearProgram, compile_plan
+from models.plan import COST_PARTS, EQ, FAMILIES, GE, LE, VARIABLES, PlanModel
 
 OPTIMAL = "optimal"
 INFEASIBLE = "infeasible"
 ZERO = 1e-9
-VARIABLE_KEYS = {
-    "buy": ("source", "material", "period"), "run": ("process", "channel", "period"),
-    "move": ("material", "from_channel", "to_channel", "period"), "use": ("sector", "material", "channel", "period"),
-    "short": ("sector", "material", "period"), "level": ("stockpile", "material", "period"),
-    "acq": ("stockpile", "material", "period"), "rel": ("stockpile", "material", "period"),
-    "size": ("stockpile", "material"),
-}
+HIGHS_INF = 1e20  # HiGHS treats bounds at or beyond this as infinite
+BASIC = int(highspy.HighsBasisStatus.kBasic)
 
 
 class SolverFailure(RuntimeError):
     """HiGHS stopped without an optimal plan for a reason other than conflicting limits."""
+
+
+_BANNER_SILENCED = False
+
+
+def silence_banner() -> None:
+    """highspy prints a copyright banner to standard output when the first Highs object is made.
+
+    Make that object once with file descriptor 1 pointed at /dev/null, so standard output keeps
+    only what reeplan writes there.
+    """
+    global _BANNER_SILENCED
+    if _BANNER_SILENCED:
+        return
+    sys.stdout.flush()
+    saved = os.dup(1)
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, 1)
+        highspy.Highs()
+    finally:
+        os.dup2(saved, 1)
+        os.close(saved)
+        os.close(devnull)
+    _BANNER_SILENCED = True
+
+
+def solver_version() -> str:
+    silence_banner()
+    return f"HiGHS {highspy.Highs().version()}"
+
+
+class Solver:
+    """A live HiGHS instance holding one LP; `update` pushes new numbers, `run` re-solves warm."""
+
+    def __init__(self, lp: LinearProgram, *, threads: int | None = None, log: bool = False):
+        silence_banner()
+        self.highs = h = highspy.Highs()
+        h.setOptionValue("output_flag", bool(log))
+        if log:
+            h.setOptionValue("log_to_console", True)
+        if threads:
+            h.setOptionValue("threads", int(threads))
+        self.lp = lp
+        h.passModel(lp.num_col, lp.num_row, len(lp.a_value), int(highspy.MatrixFormat.kColwise),
+                    int(highspy.ObjSense.kMinimize), lp.offset, lp.col_cost, lp.col_lower, lp.col_upper,
+                    lp.row_lower, lp.row_upper, lp.a_start, lp.a_index, lp.a_value, np.zeros(lp.num_col, dtype=np.int32))
+        self.seconds = 0.0
+
+    def update(self, lp: LinearProgram) -> None:
+        """Make the live model equal `lp` (same pattern) by changing only the numbers that differ."""
+        h, old = self.highs, self.lp
+        cost = np.flatnonzero(lp.col_cost != old.col_cost)
+        if len(cost):
+            h.changeColsCost(len(cost), cost.astype(np.int32), lp.col_cost[cost])
+        cols = np.flatnonzero((lp.col_lower != old.col_lower) | (lp.col_upper != old.col_upper))
+        if len(cols):
+            h.changeColsBounds(len(cols), cols.astype(np.int32), lp.col_lower[cols], lp.col_upper[cols])
+        rows = np.flatnonzero((lp.row_lower != old.row_lower) | (lp.row_upper != old.row_upper))
+        if len(rows):
+            h.changeRowsBounds(len(rows), rows.astype(np.int32), lp.row_lower[rows], lp.row_upper[rows])
+        coefs = np.flatnonzero(lp.a_value != old.a_value)
+        if len(coefs):
+            col_of = np.searchsorted(lp.a_start, coefs, side="right") - 1
+            for k, j in zip(coefs, col_of):
+                h.changeCoeff(int(lp.a_index[k]), int(j), float(lp.a_value[k]))
+        self.lp = lp
+
+    def run(self) -> str:
+        started = time.perf_counter()
+        self.highs.run()
+        self.seconds = time.perf_counter() - started
+        status = self.highs.getModelStatus()
+        if status == highspy.HighsModelStatus.kOptimal:
+            return OPTIMAL
+        if status in (highspy.HighsModelStatus.kInfeasible, highspy.HighsModelStatus.kUnboundedOrInfeasible):
+            return INFEASIBLE
+        raise SolverFailure(f"HiGHS stopped without a plan: {self.highs.modelStatusToString(status)}")
+
+    @property
+    def objective(self) -> float:
+        return float(self.highs.getInfo().objective_function_value)
+
+    def values(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """Column values, row activities, row duals, column duals (reduced costs)."""
+        s = self.highs.getSolution()
+        return (np.asarray(s.col_value), np.asarray(s.row_value), np.asarray(s.row_dual), np.asarray(s.col_dual))
+
+    def basis(self) -> tuple[np.ndarray, np.ndarray]:
+        """Basis status of every column and row as small ints (picklable)."""
+        b = self.highs.getBasis()
+        return (np.fromiter((int(s) for s in b.col_status), dtype=np.int8, count=self.lp.num_col),
+                np.fromiter((int(s) for s in b.row_status), dtype=np.int8, count=self.lp.num_row))
+
+    def set_basis(self, col_status: np.ndarray, row_status: np.ndarray) -> None:
+        b = highspy.HighsBasis()
+        status = highspy.HighsBasisStatus
+        b.col_status = [status(int(s)) for s in col_status]
+        b.row_status = [status(int(s)) for s in row_status]
+        b.valid = True
+        self.highs.setBasis(b)
+
+    def upper_ranges(self, rows: np.ndarray, activity: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Interval of a `≤` row's right-hand side over which its dual holds; ±inf where unbounded.
+
+        For a row at its bound (nonbasic) this is HiGHS's row-bound ranging. A basic row (not binding,
+        dual 0) keeps dual 0 while the bound stays at or above its activity: [activity, ∞). HiGHS's
+        figures for basic rows describe something else, so they are not used.
+        """
+        if not len(rows):
+            return np.zeros(0), np.zeros(0)
+        _, ranging = self.highs.getRanging()
+        low = np.asarray(ranging.row_bound_dn.value_, dtype=float)[rows]
+        high = np.asarray(ranging.row_bound_up.value_, dtype=float)[rows]
+        basic = self.basis()[1][rows] == BASIC
+        low = np.where(basic, activity, low)
+        high = np.where(basic, np.inf, high)
+        low[low <= -HIGHS_INF] = -np.inf
+        high[high >= HIGHS_INF] = np.inf
+        return low, high
 
 
 @dataclass
@@ -37,7 +157,9 @@ class Solution:
     solve_seconds: float = 0.0
     variables: dict[str, pd.DataFrame] = field(default_factory=dict)  # keys..., value
     rows: dict[str, pd.DataFrame] = field(default_factory=dict)  # keys..., rhs, slack, dual, shadow_price
-    licence_ranges: pd.DataFrame | None = None  # source, material, period, range_low_t, range_high_t
+    licence_ranges: pd.DataFrame | None = None  # source, material, period, end_use, range_low_t, range_high_t
+    compiled: CompiledModel | None = None
+    arrays: dict[str, np.ndarray] = field(default_factory=dict)  # col_value, row_value, row_dual, col_dual, ...
 
     @property
     def optimal(self) -> bool:
@@ -46,76 +168,76 @@ class Solution:
     def value(self, name: str) -> pd.Series:
         """Values of variable `name` indexed by its keys."""
         df = self.variables[name]
-        return df.set_index(list(VARIABLE_KEYS[name]))["value"]
+        return df.set_index([c for c in df.columns if c != "value"])["value"]
 
     def shadow(self, family: str) -> pd.Series:
         df = self.rows[family]
         return df.set_index(list(FAMILIES[family].keys))["shadow_price"]
 
 
-def solve(plan: PlanModel, *, ranging: bool = True) -> Solution:
-    """Solve; on optimality return every variable, every row's shadow price and licence-cap ranges."""
-    solver = hx.new_solver()
-    started = time.perf_counter()
-    result = solver.solve(plan.model)
-    seconds = time.perf_counter() - started
-    condition = result.termination_condition
-    if condition in (TerminationCondition.provenInfeasible, TerminationCondition.infeasibleOrUnbounded):
-        return Solution(INFEASIBLE, solver=hx.solver_version(solver), solve_seconds=seconds)
-    if condition != TerminationCondition.convergenceCriteriaSatisfied:
-        raise SolverFailure(f"HiGHS stopped without a plan: {condition.name}")
+def variable_keys(compiled: CompiledModel) -> dict[str, tuple[list[tuple], tuple[str, ...]]]:
+    """Each column family's keys and key names (slack_<family> columns carry their row's keys)."""
+    st = compiled.structure
+    keys = {"buy": st.buy, "run": st.runs, "move": st.moves, "use": st.use, "short": st.demand,
+            "level": st.stock_periods, "acq": st.stock_periods, "rel": st.stock_periods, "size": st.sizable}
+    out = {name: (keys[name], VARIABLES[name]) for name in VARIABLES}
+    for name in compiled.columns:
+        if name.startswith("slack_"):
+            family = name.removeprefix("slack_")
+            out[name] = (compiled.row_keys[family], FAMILIES[family].keys)
+    return out
 
-    h = hx.highs(solver)
-    sol = h.getSolution()
-    col_value = np.asarray(sol.col_value)
-    row_value = np.asarray(sol.row_value)
-    row_dual = np.asarray(sol.row_dual)
-    lp = h.getLp()
-    col_cost = np.asarray(lp.col_cost_)
-    row_lower = np.asarray(lp.row_lower_)
-    row_upper = np.asarray(lp.row_upper_)
 
-    m = plan.model
+def solve(model: PlanModel | CompiledModel, *, ranging: bool = True, log: bool = False) -> Solution:
+    """Solve once; on optimality return every variable, every row's shadow price and licence-cap ranges."""
+    compiled = compile_plan(model) if isinstance(model, PlanModel) else model
+    solver = Solver(compiled.lp, log=log)
+    status = solver.run()
+    if status != OPTIMAL:
+        return Solution(status, solver=solver_version(), solve_seconds=solver.seconds, compiled=compiled)
+    return read_solution(compiled, solver, ranging=ranging)
+
+
+def read_solution(compiled: CompiledModel, solver: Solver, *, ranging: bool = True) -> Solution:
+    """Tables of an optimal solve, read from HiGHS as arrays."""
+    lp = compiled.lp
+    col_value, row_value, row_dual, col_dual = solver.values()
+    col_value = np.where(np.abs(col_value) < ZERO, 0.0, col_value)
     variables, variable_cost = {}, {}
-    for var in m.component_objects(pyo.Var, descend_into=False):
-        name = var.local_name
-        keys = list(var.keys())
-        cols = hx.col_indices(solver, var.values()) if keys else np.zeros(0, dtype=np.int64)
-        values = np.where(np.abs(col_value[cols]) < ZERO, 0.0, col_value[cols])
-        names = VARIABLE_KEYS.get(name) or FAMILIES[name.removeprefix("slack_")].keys  # slack_<family> when elastic
-        variables[name] = _frame(keys, names, value=values)
-        variable_cost[name] = float(col_cost[cols] @ values)
+    for name, (keys, names) in variable_keys(compiled).items():
+        cols = compiled.columns[name]
+        variables[name] = _frame(keys, names, value=col_value[cols])
+        variable_cost[name] = float(lp.col_cost[cols] @ col_value[cols])
 
-    rows = {}
+    tables = {}
     for name, family in FAMILIES.items():
-        con = m.component(name)
-        keys = list(con.keys())
-        idx = hx.row_indices(solver, con.values()) if keys else np.zeros(0, dtype=np.int64)
+        idx = compiled.rows[name]
         activity = row_value[idx]
         if family.sense == GE:
-            rhs, slack = row_lower[idx], activity - row_lower[idx]
+            rhs, slack = lp.row_lower[idx], activity - lp.row_lower[idx]
         elif family.sense == LE:
-            rhs, slack = row_upper[idx], row_upper[idx] - activity
+            rhs, slack = lp.row_upper[idx], lp.row_upper[idx] - activity
         else:
-            rhs, slack = row_lower[idx], np.zeros(len(idx))
+            rhs, slack = lp.row_lower[idx], np.zeros(len(activity))
         dual = row_dual[idx]
         shadow = family.shadow_sign * dual
-        shadow = np.where(np.abs(shadow) < ZERO, 0.0, shadow)
-        rows[name] = _frame(keys, family.keys, rhs=rhs, slack=np.where(np.abs(slack) < ZERO, 0.0, slack),
-                            dual=dual, shadow_price=shadow)
+        tables[name] = _frame(compiled.row_keys[name], family.keys, rhs=rhs,
+                              slack=np.where(np.abs(slack) < ZERO, 0.0, slack), dual=dual,
+                              shadow_price=np.where(np.abs(shadow) < ZERO, 0.0, shadow))
 
     licence_ranges = None
     if ranging:
-        con = m.licence
-        keys = list(con.keys())
-        idx = hx.row_indices(solver, con.values()) if keys else np.zeros(0, dtype=np.int64)
-        low, high = hx.upper_rhs_ranges(solver, idx, row_value[idx]) if keys else (np.zeros(0), np.zeros(0))
-        licence_ranges = _frame(keys, FAMILIES["licence"].keys, range_low_t=low, range_high_t=high)
-
-    parts = {part: variable_cost[name] for part, name in COST_PARTS.items()}
-    return Solution(OPTIMAL, objective=float(h.getInfo().objective_function_value), cost_parts=parts,
-                    solver=hx.solver_version(solver), solve_seconds=seconds, variables=variables, rows=rows,
-                    licence_ranges=licence_ranges)
+        rows = np.arange(compiled.rows["licence"].start, compiled.rows["licence"].stop)
+        low, high = solver.upper_ranges(rows, row_value[rows])
+        licence_ranges = _frame(compiled.row_keys["licence"], FAMILIES["licence"].keys, range_low_t=low,
+                                range_high_t=high)
+    col_status, row_status = solver.basis()
+    parts = {part: variable_cost.get(name, 0.0) for part, name in COST_PARTS.items()}
+    return Solution(OPTIMAL, objective=solver.objective, cost_parts=parts, solver=solver_version(),
+                    solve_seconds=solver.seconds, variables=variables, rows=tables, licence_ranges=licence_ranges,
+                    compiled=compiled,
+                    arrays={"col_value": col_value, "row_value": row_value, "row_dual": row_dual,
+                            "col_dual": col_dual, "col_status": col_status, "row_status": row_status})
 
 
 def _frame(keys, names, **columns) -> pd.DataFrame:
@@ -123,3 +245,4 @@ def _frame(keys, names, **columns) -> pd.DataFrame:
     for column, values in columns.items():
         frame[column] = np.asarray(values, dtype=float)
     return frame
+

@@ -13,7 +13,7 @@ from planner import schema as S
 from planner.issues import WARNING, InputError, Problem
 from planner.cells import CellError, parse_cell, parse_number
 
-KEY_COLUMNS = ("source", "material", "sector", "period", "process", "stockpile", "licence")
+KEY_COLUMNS = ("source", "material", "sector", "period", "process", "stockpile", "licence", "end_use")
 NUMERIC = (S.QUANTITY, S.RATE, S.COUNT, S.FACTOR, S.NUMBER)
 BASE = "base"
 

@@ -38,8 +38,9 @@ class PlanResult:
         return {
             "status": status,
             "objective": objective,
-            "licence_shadow_prices": records("LicenceShadowPrices", ["source", "material", "period", "cap_t", "flow_t",
-                                                                      "shadow_price", "range_low_t", "range_high_t"]),
+            "licence_shadow_prices": records("LicenceShadowPrices", ["source", "material", "period", "end_use",
+                                                                      "cap_t", "flow_t", "shadow_price",
+                                                                      "range_low_t", "range_high_t"]),
             "shortfall": records("Shortfall", ["sector", "material", "period", "demand_t", "served_t", "unmet_t"]),
             "material_prices": records("MaterialPrices", ["material", "channel", "period", "shadow_price"]),
             "stockpiles": records("Stockpiles", ["stockpile", "material", "period", "level_t", "acquired_t",
@@ -59,8 +60,11 @@ def _json_number(value):
 
 def build_result(data: PlanData, solution: Solution, run: RunInfo) -> PlanResult:
     supply = data["Supply"][["source", "material", "period", "capacity_t", "price"]].copy()
-    bought = solution.variables["buy"].rename(columns={"value": "bought_t"})
-    licence = solution.rows["licence"][["source", "material", "period", "rhs"]].rename(columns={"rhs": "licence_cap_t"})
+    buy = solution.variables["buy"]
+    bought = buy.groupby(["source", "material", "period"], sort=False, as_index=False)["value"].sum()
+    bought = bought.rename(columns={"value": "bought_t"})
+    licence = (solution.rows["licence"].groupby(["source", "material", "period"], sort=False, as_index=False)["rhs"]
+               .sum().rename(columns={"rhs": "licence_cap_t"}))
     controlled = dict(zip(data["Sources"]["source"], data["Sources"]["controlled"].astype(bool)))
     procurement = (bought.merge(supply, on=["source", "material", "period"])
                    .merge(licence, on=["source", "material", "period"], how="left"))
@@ -86,11 +90,12 @@ def build_result(data: PlanData, solution: Solution, run: RunInfo) -> PlanResult
 
     processes = solution.variables["run"].rename(columns={"value": "activity"})
 
-    lic = solution.rows["licence"].merge(solution.licence_ranges, on=["source", "material", "period"])
-    lic = lic.merge(bought, on=["source", "material", "period"])
+    licence_keys = ["source", "material", "period", "end_use"]
+    lic = solution.rows["licence"].merge(solution.licence_ranges, on=licence_keys)
+    lic = lic.merge(buy.rename(columns={"value": "flow_t"}), on=licence_keys)
     licence_prices = pd.DataFrame({
-        "source": lic["source"], "material": lic["material"], "period": lic["period"], "cap_t": lic["rhs"],
-        "flow_t": lic["bought_t"], "shadow_price": lic["shadow_price"],
+        "source": lic["source"], "material": lic["material"], "period": lic["period"], "end_use": lic["end_use"],
+        "cap_t": lic["rhs"], "flow_t": lic["flow_t"], "shadow_price": lic["shadow_price"],
         "range_low_t": lic["range_low_t"], "range_high_t": lic["range_high_t"]})
 
     material_prices = solution.rows["balance"][["material", "channel", "period", "shadow_price"]]

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from models.conflicts import Conflict, find_conflicts
 from models.data import PlanData
+from models.compiled import compile_plan
 from models.plan import PlanModel
 from models.solve import Solution, solve
 from planner import __version__
@@ -60,8 +61,9 @@ def solve_plan(loaded: Loaded, scenario: str = BASE) -> Outcome:
     started = time.perf_counter()
     data, warnings = apply_scenario(loaded.data, scenario)
     plan = PlanModel(data)
+    compiled = compile_plan(plan)
     built = time.perf_counter()
-    solution = solve(plan)
+    solution = solve(compiled)
     if not solution.optimal:
         raise NoPlan(find_conflicts(data, plan.structure))
     run = RunInfo(__version__, str(loaded.path), loaded.sha256, scenario,
@@ -72,7 +74,8 @@ def solve_plan(loaded: Loaded, scenario: str = BASE) -> Outcome:
 _CONFLICT_WORDS = {
     "supply_capacity": "capacity of {source} for {material} in {period}: capacity_t = {limit:g} t",
     "min_take": "minimum take of {material} from {source} in {period}: min_take_t = {limit:g} t",
-    "licence": "licence cap on {material} from {source} in {period}: {limit:g} t (requested × approval_rate)",
+    "licence": "licence cap on {material} from {source} in {period}{for_end_use}: {limit:g} t "
+               "(requested × approval_rate)",
     "process_capacity": "capacity of process {process} in {period}: {limit:g} units",
     "stock_min": "floor of stockpile {stockpile} ({material}) in {period}: min_level_t = {limit:g} t",
     "stock_max": "ceiling of stockpile {stockpile} ({material}) in {period}: max_level_t = {limit:g} t",
@@ -84,7 +87,9 @@ _CONFLICT_WORDS = {
 
 
 def describe_conflict(conflict: Conflict) -> str:
-    text = _CONFLICT_WORDS[conflict.family].format(limit=conflict.limit, **conflict.keys)
+    end_use = conflict.keys.get("end_use")
+    text = _CONFLICT_WORDS[conflict.family].format(limit=conflict.limit, for_end_use=f" for {end_use}" if end_use else "",
+                                                   **conflict.keys)
     if conflict.violation > 0:
         text += f" — cannot hold: misses by {conflict.violation:,.3g}"
     return text

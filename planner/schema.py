@@ -127,7 +127,10 @@ SHEETS: tuple[Sheet, ...] = (
                example=0.6),
         Column("lead_time", COUNT, "periods between application and delivery", unit="periods", default=0,
                example=1),
-    ), key_columns=("licence", "source", "material", "period")),
+        Column("end_use", REF_LIST, "sectors the licence names as its destination (; separated): the licensed "
+               "tonnes, and whatever is made from them, serve only these; blank = any sector that accepts "
+               "controlled supply", refers_to="Sectors", key=True, example="EV"),
+    ), key_columns=("licence", "source", "material", "period", "end_use")),
     Sheet("Sectors", "Demand sectors", (
         Column("sector", ID, "sector name", required=True, key=True, example="defense"),
         Column("shortfall_penalty", QUANTITY, "cost of one tonne of unmet demand", unit="currency/t",
@@ -191,6 +194,8 @@ SHEETS: tuple[Sheet, ...] = (
           for name, sheet in (("source", "Sources"), ("material", "Materials"), ("sector", "Sectors"),
                               ("period", "Periods"), ("process", "Processes"), ("stockpile", "Stockpiles"),
                               ("licence", "Licences"))),
+        Column("end_use", REF_LIST, "only licences whose end_use is exactly these sectors (; separated; "
+               "blank = any)", refers_to="Sectors"),
     )),
 )
 

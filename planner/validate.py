@@ -117,6 +117,19 @@ class _Validator:
                     record[column.name] = tuple(resolved) if column.kind == S.REF_LIST else (
                         resolved[0] if resolved else record[column.name])
 
+    def normalise_lists(self):
+        """A licence's end_use (and an override's end_use filter) as one `;`-joined text in Sectors order."""
+        order = {name: i for i, name in enumerate(self.names.get("Sectors", {}).values())}
+
+        def canonical(sectors) -> str:
+            return ";".join(sorted(set(sectors or ()), key=lambda k: order.get(k, len(order))))
+
+        for _, record in self.rows.get("Licences", []):
+            record["end_use"] = canonical(record["end_use"])
+        for _, record in self.rows.get("Overrides", []):
+            if record.get("end_use"):
+                record["end_use"] = (canonical(record["end_use"]),)
+
     # -- rules across cells and rows
     def check_rules(self):
         if "Periods" in self.rows and not self.rows["Periods"]:
@@ -136,6 +149,7 @@ class _Validator:
             elif r["material"] in self.names.get("Materials", {}).values() and r["material"] not in export_controlled:
                 self.warn("Licences", row, "material",
                           f"material '{r['material']}' is not export-controlled: this licence limits nothing")
+        self._check_end_uses()
         warned = set()
         for row, r in self.rows.get("Supply", []):
             pair = (r["source"], r["material"])
@@ -145,20 +159,54 @@ class _Validator:
                 self.warn("Supply", row, "source",
                           f"no licence for export-controlled '{r['material']}' from controlled '{r['source']}': "
                           "its licence cap is 0, nothing can be bought")
-        reserved = {}
+        self._check_stockpiles()
+        self._check_settings()
+        self._check_probabilities()
+        self.problems += check_override_rows(self.rows.get("Overrides", []))
+
+    def _accepting(self) -> set[str]:
+        return {r["sector"] for _, r in self.rows.get("Sectors", []) if r["accepts_controlled"]}
+
+    def _check_end_uses(self):
+        """SPEC §3: E = end_use ∩ accepting sectors; a refusing sector is a warning, an empty E an error."""
+        if "Sectors" not in self.rows:
+            return
+        accepting = self._accepting()
+        for row, r in self.rows.get("Licences", []):
+            listed = [k for k in r["end_use"].split(";") if k]
+            refusing = [k for k in listed if k not in accepting]
+            if listed and len(refusing) == len(listed):
+                self.error("Licences", row, "end_use", f"no sector in end_use '{r['end_use']}' accepts controlled "
+                           "supply: the licence could serve nobody")
+            elif refusing:
+                self.warn("Licences", row, "end_use", f"{', '.join(refusing)} refuse(s) controlled supply: "
+                          "the licence cannot serve them")
+
+    def _check_stockpiles(self):
+        """One reserved_for and one origin per stockpile; a reserved stock must be usable by some sector."""
+        accepting = self._accepting()
+        first_row = {}
         for row, r in self.rows.get("Stockpiles", []):
             if not r["sizable"] and r["initial_t"] > r["max_size_t"]:
                 self.error("Stockpiles", row, "initial_t", f"initial_t {r['initial_t']:g} is above max_size_t "
                            f"{r['max_size_t']:g} and the row is not sizable")
             sectors = frozenset(r["reserved_for"] or ())
-            first = reserved.setdefault(r["stockpile"], (row, sectors))
-            if first[1] != sectors:
+            first = first_row.setdefault(r["stockpile"], (row, r))
+            if first[1] is not r:
+                earlier = first[1]
+                if frozenset(earlier["reserved_for"] or ()) != sectors:
+                    self.error("Stockpiles", row, "reserved_for", f"stockpile '{r['stockpile']}' is reserved for "
+                               f"different sectors on row {first[0]}: every row of a stockpile needs the same "
+                               "reserved_for")
+                if earlier["origin"] != r["origin"]:
+                    self.error("Stockpiles", row, "origin", f"stockpile '{r['stockpile']}' has origin "
+                               f"{earlier['origin']} on row {first[0]}: a stockpile has one origin")
+                continue
+            if sectors and "Sectors" in self.rows and r["origin"] == S.CHANNEL_CONTROLLED and not sectors & accepting:
                 self.error("Stockpiles", row, "reserved_for",
-                           f"stockpile '{r['stockpile']}' is reserved for different sectors on row {first[0]}: "
-                           "every row of a stockpile needs the same reserved_for")
-        self._check_settings()
-        self._check_probabilities()
-        self.problems += check_override_rows(self.rows.get("Overrides", []))
+                           f"stockpile '{r['stockpile']}' holds controlled material (origin controlled) and is "
+                           f"reserved for {', '.join(sorted(sectors))}, which refuse(s) controlled supply: "
+                           "no sector could ever draw on it")
 
     def _check_settings(self):
         for row, r in self.rows.get("Settings", []):
@@ -233,6 +281,7 @@ def validate(raw: RawInput) -> tuple[PlanData | None, list[Problem]]:
     v.check_structure()
     v.register_names()
     v.resolve_references()
+    v.normalise_lists()
     v.check_rules()
     tables = v.expand()
     if any(p.severity != WARNING for p in v.problems):

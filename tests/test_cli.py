@@ -19,7 +19,7 @@ SHEET_COLUMNS = {
     "Shortfall": ["sector", "material", "period", "demand_t", "served_t", "unmet_t", "service_level"],
     "Stockpiles": ["stockpile", "material", "period", "level_t", "acquired_t", "released_t"],
     "Processes": ["process", "channel", "period", "activity"],
-    "LicenceShadowPrices": ["source", "material", "period", "cap_t", "flow_t", "shadow_price", "range_low_t",
+    "LicenceShadowPrices": ["source", "material", "period", "end_use", "cap_t", "flow_t", "shadow_price", "range_low_t",
                             "range_high_t"],
     "MaterialPrices": ["material", "channel", "period", "shadow_price"],
     "ShadowPrices": ["constraint", "family", "keys", "slack", "shadow_price"],
@@ -63,7 +63,7 @@ def test_solve_example_writes_workbook_json_and_summary(tmp_path):
     assert set(payload) == {"status", "objective", "licence_shadow_prices", "shortfall", "material_prices",
                             "stockpiles"}
     assert payload["status"] == "optimal"
-    assert set(payload["licence_shadow_prices"][0]) == {"source", "material", "period", "cap_t", "flow_t",
+    assert set(payload["licence_shadow_prices"][0]) == {"source", "material", "period", "end_use", "cap_t", "flow_t",
                                                         "shadow_price", "range_low_t", "range_high_t"}
     assert set(payload["shortfall"][0]) >= {"sector", "material", "period", "demand_t", "served_t", "unmet_t"}
     summary = pd.read_excel(result, sheet_name="Summary").set_index("figure")["value"]

@@ -10,8 +10,9 @@ import random
 
 import pytest
 
+from models.compiled import compile_plan
 from models.plan import PlanModel
-from models.solve import solve
+from models.solve import Solver, solve
 from planner.run import load
 from tests.conftest import write_input
 
@@ -55,38 +56,38 @@ def generated_sheets(seed: int) -> dict[str, list[dict]]:
     return {name: rows for name, rows in sheets.items() if rows}
 
 
-def optimal_cost(plan, key, cap):
-    param = plan.model.licence_cap_t[key]
-    saved = param.value
-    param.set_value(cap)
-    try:
-        return solve(plan, ranging=False).objective
-    finally:
-        param.set_value(saved)
+def optimal_cost(compiled, solver, row, cap):
+    """Re-solve warm with licence row `row` at `cap`: new numbers through the compiled model's Param map."""
+    caps = compiled.values["licence_cap_t"].copy()
+    caps[row] = cap
+    solver.update(compiled.numbers({**compiled.values, "licence_cap_t": caps}))
+    assert solver.run() == "optimal"
+    return solver.objective
 
 
 @pytest.mark.parametrize("seed", range(12))
 def test_licence_shadow_price_between_one_sided_derivatives(tmp_path, seed):
     data = load(write_input(tmp_path / "case", generated_sheets(seed))).data
-    plan = PlanModel(data)
-    solution = solve(plan)
+    compiled = compile_plan(PlanModel(data))
+    solution = solve(compiled)
     assert solution.optimal
     licences = solution.rows["licence"].merge(solution.licence_ranges)
     assert not licences.empty
+    solver = Solver(compiled.lp)
     checked = 0
     for row in licences.itertuples():
-        key = (row.source, row.material, row.period)
         cap, shadow, base = row.rhs, row.shadow_price, solution.objective
         tol = 1e-6 * max(1.0, abs(base))
         assert shadow >= 0
-        right = (optimal_cost(plan, key, cap + STEP) - base) / STEP
+        right = (optimal_cost(compiled, solver, row.Index, cap + STEP) - base) / STEP
         assert -right <= shadow + tol / STEP
         if cap >= STEP:  # a cap cannot go below 0
-            left = (base - optimal_cost(plan, key, cap - STEP)) / STEP
+            left = (base - optimal_cost(compiled, solver, row.Index, cap - STEP)) / STEP
             assert shadow <= -left + tol / STEP
         # inside the reported range the cost moves by exactly shadow × change
         if row.range_high_t < float("inf") and row.range_high_t > cap + 1e-6:
             target = (cap + row.range_high_t) / 2
-            assert optimal_cost(plan, key, target) == pytest.approx(base - shadow * (target - cap), rel=1e-6, abs=1e-6)
+            assert optimal_cost(compiled, solver, row.Index, target) == pytest.approx(
+                base - shadow * (target - cap), rel=1e-6, abs=1e-6)
         checked += 1
     assert checked == len(licences)
