@@ -18,7 +18,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from models import highs_adapter as hx  # noqa: E402
+
 from models.plan import PlanModel  # noqa: E402
 from models.solve import solve  # noqa: E402
 from planner.run import load  # noqa: E402

@@ -159,16 +159,18 @@ class PlanModel:
         self.elastic = elastic
         with PauseGC():
             self.model, self.rows = _build(self.structure, elastic)
-        self.set_numbers(data)
+        self._store(data)
 
     def family(self, name: str) -> pyo.Constraint:
         return self.model.component(name)
 
     def set_numbers(self, data: PlanData) -> None:
         """Load every number of `data` into the Params (StructureChanged if it needs rows the model lacks)."""
-        st = derive_structure(data)
-        if not _fits(st, self.structure):
+        if not _fits(derive_structure(data), self.structure):
             raise StructureChanged("these numbers need rows the model does not have: build a new PlanModel")
+        self._store(data)
+
+    def _store(self, data: PlanData) -> None:
         self.values = param_values(data, self.structure)
         for name, values in self.values.items():
             self.model.component(name).store_values(dict(enumerate(values.tolist())), check=False)
@@ -206,8 +208,9 @@ def _build(st: Structure, elastic: bool) -> tuple[pyo.ConcreteModel, dict[str, l
              "rel": len(st.stock_periods), "size": len(st.sizable)}
     for name in VARIABLES:
         m.add_component(name, pyo.Var(range(count[name]), within=nonneg))
-    buy, run, move, use, short = m.buy, m.run, m.move, m.use, m.short
-    level, acq, rel, size = m.level, m.acq, m.rel, m.size
+    # plain lists of the component data: indexing them is much cheaper than indexing the components
+    buy, run, move, use, short, level, acq, rel, size = (list(m.component(name).values()) for name in VARIABLES)
+    param = {name: list(m.component(name).values()) for name in PARAMS}
 
     def term(coef, var):
         return MonomialTermExpression((coef, var))
@@ -222,9 +225,9 @@ def _build(st: Structure, elastic: bool) -> tuple[pyo.ConcreteModel, dict[str, l
     for i, (p, c, t) in enumerate(st.runs):
         for e, mat, consumes, produces in recipe_of[p]:
             if produces:
-                inflow[mat, c, t].append(term(m.output_t[e], run[i]))
+                inflow[mat, c, t].append(term(param["output_t"][e], run[i]))
             if consumes:
-                outflow[mat, c, t].append(term(-m.input_t[e], run[i]))
+                outflow[mat, c, t].append(term(-param["input_t"][e], run[i]))
     for i, (mat, c, d, t) in enumerate(st.moves):
         outflow[mat, c, t].append(term(-1, move[i]))
         inflow[mat, d, t].append(move[i])
@@ -241,23 +244,23 @@ def _build(st: Structure, elastic: bool) -> tuple[pyo.ConcreteModel, dict[str, l
     for i, d in enumerate(st.use_demand):
         served[d].append(use[i])
     rows["demand"] = st.demand
-    bodies["demand"] = [(LinearExpression(served[i] + [short[i]]), m.demand_t[i]) for i in range(len(st.demand))]
+    bodies["demand"] = [(LinearExpression(served[i] + [short[i]]), param["demand_t"][i]) for i in range(len(st.demand))]
 
     bought = defaultdict(list)
     for i, j in enumerate(st.buy_supply):
         bought[j].append(buy[i])
     rows["supply_capacity"] = st.supply
-    bodies["supply_capacity"] = [(LinearExpression(bought[j]), m.capacity_t[j]) for j in range(len(st.supply))]
+    bodies["supply_capacity"] = [(LinearExpression(bought[j]), param["capacity_t"][j]) for j in range(len(st.supply))]
     rows["min_take"] = [st.supply[j] for j in st.min_take]
-    bodies["min_take"] = [(LinearExpression(bought[j]), m.min_take_t[r]) for r, j in enumerate(st.min_take)]
+    bodies["min_take"] = [(LinearExpression(bought[j]), param["min_take_t"][r]) for r, j in enumerate(st.min_take)]
     rows["licence"] = st.licence_keys
-    bodies["licence"] = [(buy[i], m.licence_cap_t[r]) for r, i in enumerate(st.licence)]
+    bodies["licence"] = [(buy[i], param["licence_cap_t"][r]) for r, i in enumerate(st.licence)]
 
     running = defaultdict(list)
     for i, r in enumerate(st.run_process):
         running[r].append(run[i])
     rows["process_capacity"] = st.processes
-    bodies["process_capacity"] = [(LinearExpression(running[r]), m.process_cap[r]) for r in range(len(st.processes))]
+    bodies["process_capacity"] = [(LinearExpression(running[r]), param["process_cap"][r]) for r in range(len(st.processes))]
 
     # level[h,t] − level[h,t−1] − acq + rel = 0, with level[h,−1] = initial_t + size[h]
     n_periods = len(st.periods)
@@ -270,21 +273,21 @@ def _build(st: Structure, elastic: bool) -> tuple[pyo.ConcreteModel, dict[str, l
         else:
             if (g, mat) in sizable:
                 terms.append(term(-1, size[sizable[g, mat]]))
-            stock_rows.append((LinearExpression(terms), m.initial_t[q // n_periods]))
+            stock_rows.append((LinearExpression(terms), param["initial_t"][q // n_periods]))
     rows["stock_balance"] = st.stock_periods
     bodies["stock_balance"] = stock_rows
     rows["stock_min"] = [st.stock_periods[q] for q in st.stock_min]
-    bodies["stock_min"] = [(level[q], m.min_level_t[r]) for r, q in enumerate(st.stock_min)]
+    bodies["stock_min"] = [(level[q], param["min_level_t"][r]) for r, q in enumerate(st.stock_min)]
     rows["stock_max"] = [st.stock_periods[q] for q in st.stock_max]
-    bodies["stock_max"] = [(level[q], m.max_level_t[r]) for r, q in enumerate(st.stock_max)]
+    bodies["stock_max"] = [(level[q], param["max_level_t"][r]) for r, q in enumerate(st.stock_max)]
     rows["stock_end"] = [st.stock[h] for h in st.stock_end]
-    bodies["stock_end"] = [(level[h * n_periods + n_periods - 1], m.end_min_t[r]) for r, h in enumerate(st.stock_end)]
+    bodies["stock_end"] = [(level[h * n_periods + n_periods - 1], param["end_min_t"][r]) for r, h in enumerate(st.stock_end)]
     rows["release_cap"] = [st.stock_periods[q] for q in st.release_cap]
-    bodies["release_cap"] = [(rel[q], m.max_release_t[r]) for r, q in enumerate(st.release_cap)]
+    bodies["release_cap"] = [(rel[q], param["max_release_t"][r]) for r, q in enumerate(st.release_cap)]
     rows["acquire_cap"] = st.stock_periods
-    bodies["acquire_cap"] = [(acq[q], m.max_acquire_t[q]) for q in range(len(st.stock_periods))]
+    bodies["acquire_cap"] = [(acq[q], param["max_acquire_t"][q]) for q in range(len(st.stock_periods))]
     rows["size_cap"] = [st.stock[h] for h in st.size_cap]
-    bodies["size_cap"] = [(LinearExpression([m.initial_t[h], size[sizable[st.stock[h]]]]), m.max_size_t[r])
+    bodies["size_cap"] = [(LinearExpression([param["initial_t"][h], size[sizable[st.stock[h]]]]), param["max_size_t"][r])
                           for r, h in enumerate(st.size_cap)]
 
     slacks = []
@@ -299,7 +302,7 @@ def _build(st: Structure, elastic: bool) -> tuple[pyo.ConcreteModel, dict[str, l
     if elastic:
         m.objective = pyo.Objective(expr=LinearExpression([s for slack in slacks for s in slack.values()]))
     else:
-        m.objective = pyo.Objective(expr=_cost(m, st))
+        m.objective = pyo.Objective(expr=_cost(param, (buy, run, level, short, size), st))
     return m, rows
 
 
@@ -314,15 +317,13 @@ def _row_rule(sense, bodies, slack):
     return rule
 
 
-def _cost(m, st: Structure):
+def _cost(param, columns, st: Structure):
     """Σ buy_cost·buy + Σ run_cost·run + Σ holding_cost·level + Σ short_cost·short + Σ size_cost·size
     (every cost Param already carries its period's δ_t; size_cost is paid once, undiscounted)."""
-    def term(coef, var):
-        return MonomialTermExpression((coef, var))
-
-    terms = [term(m.buy_cost[j], m.buy[i]) for i, j in enumerate(st.buy_supply)]
-    terms += [term(m.run_cost[r], m.run[i]) for i, r in enumerate(st.run_process)]
-    terms += [term(m.holding_cost[q], m.level[q]) for q in range(len(st.stock_periods))]
-    terms += [term(m.short_cost[i], m.short[i]) for i in range(len(st.demand))]
-    terms += [term(m.size_cost[i], m.size[i]) for i in range(len(st.sizable))]
+    buy, run, level, short, size = columns
+    terms = [MonomialTermExpression((param["buy_cost"][j], buy[i])) for i, j in enumerate(st.buy_supply)]
+    terms += [MonomialTermExpression((param["run_cost"][r], run[i])) for i, r in enumerate(st.run_process)]
+    terms += [MonomialTermExpression(pair) for pair in zip(param["holding_cost"], level)]
+    terms += [MonomialTermExpression(pair) for pair in zip(param["short_cost"], short)]
+    terms += [MonomialTermExpression(pair) for pair in zip(param["size_cost"], size)]
     return LinearExpression(terms)

@@ -128,6 +128,18 @@ class Solver:
         b.valid = True
         self.highs.setBasis(b)
 
+    def basic_variables(self) -> np.ndarray:
+        """The basic variable in each basis position: j ≥ 0 a column, −1 − i a row."""
+        return np.asarray(self.highs.getBasicVariables()[1])
+
+    def basis_solve(self, rhs: np.ndarray) -> np.ndarray:
+        """y with B y = rhs, B the basis matrix of [A  I] (HiGHS's logical for row i is −(row activity))."""
+        return np.asarray(self.highs.getBasisSolve(np.asarray(rhs, dtype=float))[1])
+
+    def basis_inverse_row(self, position: int) -> np.ndarray:
+        """Row `position` of B⁻¹ (same convention as `basis_solve`)."""
+        return np.asarray(self.highs.getBasisInverseRow(int(position))[1])
+
     def upper_ranges(self, rows: np.ndarray, activity: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Interval of a `≤` row's right-hand side over which its dual holds; ±inf where unbounded.
 
@@ -160,6 +172,7 @@ class Solution:
     licence_ranges: pd.DataFrame | None = None  # source, material, period, end_use, range_low_t, range_high_t
     compiled: CompiledModel | None = None
     arrays: dict[str, np.ndarray] = field(default_factory=dict)  # col_value, row_value, row_dual, col_dual, ...
+    live: Solver | None = None  # the HiGHS instance, still at the optimal basis (for basis solves)
 
     @property
     def optimal(self) -> bool:
@@ -235,7 +248,7 @@ def read_solution(compiled: CompiledModel, solver: Solver, *, ranging: bool = Tr
     parts = {part: variable_cost.get(name, 0.0) for part, name in COST_PARTS.items()}
     return Solution(OPTIMAL, objective=solver.objective, cost_parts=parts, solver=solver_version(),
                     solve_seconds=solver.seconds, variables=variables, rows=tables, licence_ranges=licence_ranges,
-                    compiled=compiled,
+                    compiled=compiled, live=solver,
                     arrays={"col_value": col_value, "row_value": row_value, "row_dual": row_dual,
                             "col_dual": col_dual, "col_status": col_status, "row_status": row_status})
 

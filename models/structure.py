@@ -170,10 +170,10 @@ def _structure(data: PlanData) -> Structure:
     export_controlled = set(data["Materials"].loc[data["Materials"]["export_controlled"].astype(bool), "material"])
 
     licences = data["Licences"]
-    class_of = [end_use_class(e or "", accepting, sectors) for e in licences["end_use"]] if len(licences) else []
+    class_of = [end_use_class(e or "", accepting, sectors) for e in licences["end_use"].tolist()] if len(licences) else []
     classes = list(dict.fromkeys(c for c in class_of if c))
     classes_by_pair: dict[tuple[str, str], list[str]] = {}
-    for s, m, c in zip(licences["source"], licences["material"], class_of):
+    for s, m, c in zip(licences["source"].tolist(), licences["material"].tolist(), class_of):
         if c and c not in classes_by_pair.setdefault((s, m), []):
             classes_by_pair[s, m].append(c)
 
@@ -186,7 +186,7 @@ def _structure(data: PlanData) -> Structure:
     channels = derive_channels(sectors, accepting, reserved, classes)
 
     supply_df = data["Supply"]
-    supply = list(zip(supply_df["source"], supply_df["material"], supply_df["period"]))
+    supply = list(zip(supply_df["source"].tolist(), supply_df["material"].tolist(), supply_df["period"].tolist()))
     buy, buy_supply, buy_channel, licence = [], [], [], []
     for j, (s, m, t) in enumerate(supply):
         needs_licence = s in controlled and m in export_controlled
@@ -201,7 +201,7 @@ def _structure(data: PlanData) -> Structure:
                 buy_channel.append(channels.alias[licensed_channel(c) if c else CONTROLLED])
 
     demand_df = data["Demand"]
-    demand = list(zip(demand_df["sector"], demand_df["material"], demand_df["period"]))
+    demand = list(zip(demand_df["sector"].tolist(), demand_df["material"].tolist(), demand_df["period"].tolist()))
     use, use_demand = [], []
     for i, (k, m, t) in enumerate(demand):
         for c in channels.names:
@@ -211,13 +211,14 @@ def _structure(data: PlanData) -> Structure:
 
     recipes_df = data["Recipes"]
     recipe = [(p, m, bool(i > 0), bool(o > 0)) for p, m, i, o in
-              zip(recipes_df["process"], recipes_df["material"], recipes_df["input_t"], recipes_df["output_t"])
+              zip(recipes_df["process"].tolist(), recipes_df["material"].tolist(), recipes_df["input_t"].tolist(),
+                  recipes_df["output_t"].tolist())
               if i > 0 or o > 0]
     processes_df = data["Processes"]
-    processes = list(zip(processes_df["process"], processes_df["period"]))
+    processes = list(zip(processes_df["process"].tolist(), processes_df["period"].tolist()))
     runs, run_process = _runs(processes, recipe, channels)
 
-    stock = list(zip(stocks["stockpile"], stocks["material"]))
+    stock = list(zip(stocks["stockpile"].tolist(), stocks["material"].tolist()))
     stock_periods = [(g, m, t) for (g, m) in stock for t in periods]
     n_periods = len(periods)
 
@@ -236,7 +237,7 @@ def _structure(data: PlanData) -> Structure:
         moves=[(m, c, d, t) for t in periods for m in data["Materials"]["material"] for c, d in channels.moves],
         stock=stock, stock_periods=stock_periods, stock_origin=stock_origin, stock_release=stock_release,
         sizable=[h for h, on in zip(stock, sizable) if on],
-        min_take=[j for j, v in enumerate(supply_df["min_take_t"]) if v > 0],
+        min_take=[j for j, v in enumerate(supply_df["min_take_t"].tolist()) if v > 0],
         stock_min=per_period(stocks["min_level_t"] > 0),
         stock_max=per_period(stocks["max_level_t"].map(math.isfinite)),
         stock_end=[h for h, v in enumerate(stocks["end_min_t"]) if v > 0],
