@@ -61,14 +61,15 @@ def solver_version() -> str:
 class Solver:
     """A live HiGHS instance holding one LP; `update` pushes new numbers, `run` re-solves warm."""
 
-    def __init__(self, lp: LinearProgram, *, threads: int | None = None, log: bool = False):
+    def __init__(self, lp: LinearProgram, *, log: bool = False):
         silence_banner()
         self.highs = h = highspy.Highs()
         h.setOptionValue("output_flag", bool(log))
         if log:
             h.setOptionValue("log_to_console", True)
-        if threads:
-            h.setOptionValue("threads", int(threads))
+        # One HiGHS thread everywhere: dual simplex is serial anyway, and HiGHS sizes one scheduler per
+        # process at first use, so every Solver (main process or study worker) must ask for the same.
+        h.setOptionValue("threads", 1)
         self.lp = lp
         h.passModel(lp.num_col, lp.num_row, len(lp.a_value), int(highspy.MatrixFormat.kColwise),
                     int(highspy.ObjSense.kMinimize), lp.offset, lp.col_cost, lp.col_lower, lp.col_upper,

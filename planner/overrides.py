@@ -6,6 +6,8 @@ An Overrides row for scenario S says: in sheet `sheet`, on the rows matching eve
 """
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+
 import pandas as pd
 
 from models.data import PlanData
@@ -53,6 +55,66 @@ def override_value(column: S.Column, operation: str, value):
     return parse_number(value)
 
 
+@dataclass(frozen=True)
+class Change:
+    """One change like an override row: in `sheet`, on the rows matching every key filter (a filter lists
+    accepted values), apply `operation` (set, scale or add) with `value` to `column`."""
+
+    sheet: str
+    column: str
+    operation: str
+    value: object
+    keys: dict[str, tuple[str, ...]] = field(default_factory=dict)
+
+    @property
+    def schema_column(self) -> S.Column:
+        return S.SHEET_BY_NAME[self.sheet].column(self.column)
+
+
+def matching_rows(table: pd.DataFrame, keys: dict[str, tuple[str, ...]]) -> pd.Series:
+    mask = pd.Series(True, index=table.index)
+    for key, accepted in keys.items():
+        if accepted:
+            mask &= table[key].isin(accepted)
+    return mask
+
+
+def apply_change(data: PlanData, change: Change) -> pd.Series:
+    """Apply `change` to `data` in place; return the mask of the rows it changed."""
+    table = data.tables[change.sheet]
+    mask = matching_rows(table, change.keys)
+    if mask.any():
+        name = change.column
+        if change.operation == "set":
+            table.loc[mask, name] = change.value
+        elif change.operation == "scale":
+            table.loc[mask, name] = table.loc[mask, name].astype(float) * change.value
+        else:
+            table.loc[mask, name] = table.loc[mask, name].astype(float) + change.value
+    return mask
+
+
+def invalid_result(values: pd.Series, column: S.Column) -> str | None:
+    """Why a changed column is no longer valid (e.g. a rate scaled above 1), or None."""
+    if column.kind not in NUMERIC:
+        return None
+    for v in values:
+        try:
+            parse_cell(column, v)
+        except CellError as exc:
+            return f"makes {column.name} invalid: {exc}"
+    return None
+
+
+def override_change(row: dict) -> Change:
+    """The Change an Overrides row (validated) describes."""
+    target = next(s for s in S.SHEETS if s.name.lower() == row["sheet"].strip().lower())
+    column = target.column(row["column"].strip().lower())
+    keys = {key: row[key] for key in KEY_COLUMNS if isinstance(row.get(key), tuple) and row[key]}
+    return Change(target.name, column.name, row["operation"], override_value(column, row["operation"], row["value"]),
+                  keys)
+
+
 def apply_scenario(data: PlanData, scenario: str) -> tuple[PlanData, list[Problem]]:
     """A copy of `data` with the scenario's overrides applied; warnings for rows that match nothing."""
     if scenario == BASE and scenario not in set(data["Scenarios"]["scenario"]):
@@ -66,37 +128,15 @@ def apply_scenario(data: PlanData, scenario: str) -> tuple[PlanData, list[Proble
     problems = []
     overrides = data["Overrides"]
     for r in overrides[overrides["scenario"] == scenario].to_dict("records"):
-        target = next(s for s in S.SHEETS if s.name.lower() == r["sheet"].strip().lower())
-        column = target.column(r["column"].strip().lower())
-        table = out.tables[target.name]
-        mask = pd.Series(True, index=table.index)
-        for key in KEY_COLUMNS:
-            if isinstance(r.get(key), tuple) and r[key]:
-                mask &= table[key].isin(r[key])
+        change = override_change(r)
+        mask = apply_change(out, change)
         if not mask.any():
             problems.append(Problem("Overrides", r["_row"], None,
-                                    f"scenario {scenario}: matches no row of {target.name}", WARNING))
+                                    f"scenario {scenario}: matches no row of {change.sheet}", WARNING))
             continue
-        value = override_value(column, r["operation"], r["value"])
-        if r["operation"] == "set":
-            table.loc[mask, column.name] = value
-        elif r["operation"] == "scale":
-            table.loc[mask, column.name] = table.loc[mask, column.name].astype(float) * value
-        else:
-            table.loc[mask, column.name] = table.loc[mask, column.name].astype(float) + value
-        problems += _check_result(table.loc[mask, column.name], column, r["_row"])
+        message = invalid_result(out.tables[change.sheet].loc[mask, change.column], change.schema_column)
+        if message:
+            problems.append(Problem("Overrides", r["_row"], "value", message))
     if any(p.severity != WARNING for p in problems):
         raise InputError(problems)
     return out, problems
-
-
-def _check_result(values: pd.Series, column: S.Column, row: int) -> list[Problem]:
-    """An override may not take a value outside what its column allows (e.g. scale a rate above 1)."""
-    if column.kind not in NUMERIC:
-        return []
-    for v in values:
-        try:
-            parse_cell(column, v)
-        except CellError as exc:
-            return [Problem("Overrides", row, "value", f"makes {column.name} invalid: {exc}")]
-    return []

@@ -1,0 +1,165 @@
+"""Exact parametric analysis of the optimal cost along a direction of right-hand-side change.
+
+The row bounds move with the value v as  lower(v) = lower₀ + (v − v₀)·d_lower,  upper(v) likewise. The
+optimal cost f(v) of a minimisation is then convex and piecewise linear in v. Starting from an optimal
+basis at v₀, the basis stays optimal while the ratio test allows (`models.sensitivity.step_limit`); on
+that segment the plan moves linearly and
+
+    f′(v) = Σ_i y_i · m_i        (y: row duals, m: how nonbasic row activities move per unit of v)
+
+At the segment's end the basis must change: the trace re-solves warm just past it, checks that the new
+basis is valid back to the breakpoint (else it steps closer), and continues. Every step moves v
+strictly forward, so degenerate pivots cannot loop. Segments with equal slopes (relative 1e-6) are
+merged; the remaining boundaries are the breakpoints, each with the basis change HiGHS made there (at
+a degenerate vertex one of several). Where no plan exists the trace keeps to the part of the interval
+that has one, found exactly by an LP that treats v as a variable.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import highspy
+import numpy as np
+
+from models.compiled import LinearProgram
+from models.sensitivity import nonbasic_moves, response, step_limit
+from models.solve import BASIC, OPTIMAL, Solver
+
+SLOPE_TOLERANCE = 1e-6
+MAX_STEPS = 100_000
+Basis = tuple[np.ndarray, np.ndarray]
+
+
+@dataclass
+class Segment:
+    """One basis: optimal for v in [start, end], where f(v) = objective + slope·(v − start)."""
+
+    start: float
+    end: float
+    objective: float
+    slope: float
+    basis: Basis
+
+
+@dataclass
+class Breakpoint:
+    value: float
+    objective: float
+    slope_left: float
+    slope_right: float
+    became_nonbasic: list[tuple[str, int]] = field(default_factory=list)  # ("row"|"column", index)
+    became_basic: list[tuple[str, int]] = field(default_factory=list)
+
+
+@dataclass
+class Curve:
+    first: float
+    last: float
+    segments: list[Segment]  # in increasing v
+    feasible: tuple[float, float] | None  # the part of [first, last] with a plan (None: nowhere)
+
+    def objective(self, value: float) -> float:
+        """f(value) from the segments (inf outside the part with a plan)."""
+        for s in self.segments:
+            if s.start - 1e-12 * max(1.0, abs(s.start)) <= value <= s.end + 1e-12 * max(1.0, abs(s.end)):
+                return s.objective + s.slope * (value - s.start)
+        return math.inf
+
+    def breakpoints(self) -> list[Breakpoint]:
+        """Where the slope changes; with the basis change between the last basis before and the first after."""
+        runs: list[list[Segment]] = []
+        for s in self.segments:
+            if runs and _same_slope(runs[-1][-1].slope, s.slope):
+                runs[-1].append(s)
+            else:
+                runs.append([s])
+        out = []
+        for before, after in zip(runs, runs[1:]):
+            left, right = before[-1].basis, after[0].basis
+            gone, came = [], []
+            for kind, a, b in (("column", left[0], right[0]), ("row", left[1], right[1])):
+                gone += [(kind, int(i)) for i in np.flatnonzero((a == BASIC) & (b != BASIC))]
+                came += [(kind, int(i)) for i in np.flatnonzero((a != BASIC) & (b == BASIC))]
+            start = after[0]
+            out.append(Breakpoint(start.start, start.objective, before[-1].slope, start.slope, gone, came))
+        return out
+
+
+def _same_slope(a: float, b: float) -> bool:
+    return abs(a - b) <= SLOPE_TOLERANCE * max(1.0, abs(a), abs(b))
+
+
+def trace(lp: LinearProgram, d_lower: np.ndarray, d_upper: np.ndarray, first: float, last: float) -> Curve:
+    """The exact optimal-cost curve for v between `first` and `last`; `lp` holds the row bounds at `first`."""
+    if last < first:  # trace upwards from the lower end
+        lp = lp.with_numbers(row_lower=lp.row_lower + (last - first) * d_lower,
+                             row_upper=lp.row_upper + (last - first) * d_upper)
+        first, last = last, first
+    length = last - first
+    scale = max(1.0, abs(first), abs(last))
+    feasible = _feasible_interval(lp, d_lower, d_upper, length)
+    if feasible is None:
+        return Curve(first, last, [], None)
+    t, t_end = feasible
+    solver = Solver(lp)
+    solver.highs.setOptionValue("presolve", "off")
+
+    def solve_at(offset: float) -> bool:
+        solver.update(lp.with_numbers(row_lower=lp.row_lower + offset * d_lower,
+                                      row_upper=lp.row_upper + offset * d_upper))
+        return solver.run() == OPTIMAL
+
+    def slope_here() -> tuple[float, Basis, np.ndarray, np.ndarray]:
+        status = solver.basis()
+        x, r, y, _ = solver.values()
+        return float(y @ nonbasic_moves(status[1], d_lower, d_upper)), status, x, r
+
+    if not solve_at(t):
+        return Curve(first, last, [], None)
+    objective, start, here = solver.objective, t, t  # f at the segment's start; where the solution was taken
+    segments: list[Segment] = []
+    for _ in range(MAX_STEPS):
+        slope, status, x, r = slope_here()
+        step = step_limit(solver.lp, x, r, response(solver, d_lower, d_upper, status), d_lower, d_upper, status)
+        end = min(here + step.length, t_end)
+        segments.append(Segment(first + start, first + end, objective, slope, status))
+        if end >= t_end - 1e-12 * scale:
+            break
+        gap = min(1e-7 * max(length, 1e-9 * scale), (t_end - end) / 2)
+        while True:  # just past the breakpoint, with a basis that holds back to it
+            if not solve_at(end + gap):
+                raise ArithmeticError(f"no plan at {first + end + gap} inside the feasible part")
+            slope, status, x, r = slope_here()
+            back = step_limit(solver.lp, x, r, response(solver, -d_lower, -d_upper, status), -d_lower, -d_upper,
+                              status)
+            if back.length >= gap * (1 - 1e-6) or gap <= 1e-15 * scale:
+                break
+            gap /= 16
+        objective, start, here = solver.objective - slope * gap, end, end + gap
+    return Curve(first, last, segments, (first + feasible[0], first + t_end))
+
+
+def _feasible_interval(lp: LinearProgram, d_lower: np.ndarray, d_upper: np.ndarray,
+                       length: float) -> tuple[float, float] | None:
+    """[t_min, t_max] ⊆ [0, length] where the LP has a plan: the least and most t with t as a column.
+
+    A row whose bound moves, a·x ≤ u + t·du (or ≥ l + t·dl), becomes a·x − t·d ≤ u (≥ l)."""
+    moving = np.flatnonzero((d_lower != 0) | (d_upper != 0))
+    h = highspy.Highs()
+    h.setOptionValue("output_flag", False)
+    h.setOptionValue("threads", 1)
+    h.passModel(lp.num_col, lp.num_row, len(lp.a_value), 1, 1, 0.0, np.zeros(lp.num_col), lp.col_lower,
+                lp.col_upper, lp.row_lower, lp.row_upper, lp.a_start, lp.a_index, lp.a_value,
+                np.zeros(lp.num_col, dtype=np.int32))
+    finite_upper = np.isfinite(lp.row_upper[moving])
+    coefficient = -np.where(finite_upper, d_upper[moving], d_lower[moving])
+    h.addCol(0.0, 0.0, float(length), len(moving), moving.astype(np.int32), coefficient.astype(float))
+    ends = []
+    for sense in (1.0, -1.0):
+        h.changeColCost(lp.num_col, sense)
+        h.run()
+        if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+            return None
+        ends.append(float(np.asarray(h.getSolution().col_value)[-1]))
+    return ends[0], ends[1]
