@@ -1,11 +1,12 @@
 """Exact parametric analysis of the optimal cost along a direction of right-hand-side change.
 
-The row bounds move with the value v as  lower(v) = lower₀ + (v − v₀)·d_lower,  upper(v) likewise. The
+The bounds move with the value v as  lower(v) = lower₀ + (v − v₀)·d_lower,  upper(v) likewise. The
 optimal cost f(v) of a minimisation is then convex and piecewise linear in v. Starting from an optimal
 basis at v₀, the basis stays optimal while the ratio test allows (`models.sensitivity.step_limit`); on
 that segment the plan moves linearly and
 
-    f′(v) = Σ_i y_i · m_i        (y: row duals, m: how nonbasic row activities move per unit of v)
+    f′(v) = Σ_i y_i · m_i + Σ_j d_j · n_j
+            (y: row duals, m: how nonbasic row activities move; d: reduced costs, n: how nonbasic columns move)
 
 At the segment's end the basis must change: the trace re-solves warm just past it, checks that the new
 basis is valid back to the breakpoint (else it steps closer), and continues. Every step moves v
@@ -23,7 +24,7 @@ import highspy
 import numpy as np
 
 from models.compiled import LinearProgram
-from models.sensitivity import nonbasic_moves, response, step_limit
+from models.sensitivity import Direction, response, step_limit
 from models.solve import BASIC, OPTIMAL, Solver
 
 SLOPE_TOLERANCE = 1e-6
@@ -90,38 +91,37 @@ def _same_slope(a: float, b: float) -> bool:
     return abs(a - b) <= SLOPE_TOLERANCE * max(1.0, abs(a), abs(b))
 
 
-def trace(lp: LinearProgram, d_lower: np.ndarray, d_upper: np.ndarray, first: float, last: float) -> Curve:
-    """The exact optimal-cost curve for v between `first` and `last`; `lp` holds the row bounds at `first`."""
+def trace(lp: LinearProgram, direction: Direction, first: float, last: float) -> Curve:
+    """The exact optimal-cost curve for v between `first` and `last`; `lp` holds the bounds at `first`."""
     if last < first:  # trace upwards from the lower end
-        lp = lp.with_numbers(row_lower=lp.row_lower + (last - first) * d_lower,
-                             row_upper=lp.row_upper + (last - first) * d_upper)
+        lp = _moved(lp, direction, last - first)
         first, last = last, first
     length = last - first
     scale = max(1.0, abs(first), abs(last))
-    feasible = _feasible_interval(lp, d_lower, d_upper, length)
+    feasible = _feasible_interval(lp, direction, length)
     if feasible is None:
         return Curve(first, last, [], None)
     t, t_end = feasible
     solver = Solver(lp)
     solver.highs.setOptionValue("presolve", "off")
+    back_direction = direction.reversed()
 
     def solve_at(offset: float) -> bool:
-        solver.update(lp.with_numbers(row_lower=lp.row_lower + offset * d_lower,
-                                      row_upper=lp.row_upper + offset * d_upper))
+        solver.update(_moved(lp, direction, offset))
         return solver.run() == OPTIMAL
 
-    def slope_here() -> tuple[float, Basis, np.ndarray, np.ndarray]:
+    def state() -> tuple[float, Basis, np.ndarray, np.ndarray]:
         status = solver.basis()
-        x, r, y, _ = solver.values()
-        return float(y @ nonbasic_moves(status[1], d_lower, d_upper)), status, x, r
+        x, r, y, d = solver.values()
+        return direction.slope(y, d, status), status, x, r
 
     if not solve_at(t):
         return Curve(first, last, [], None)
     objective, start, here = solver.objective, t, t  # f at the segment's start; where the solution was taken
     segments: list[Segment] = []
     for _ in range(MAX_STEPS):
-        slope, status, x, r = slope_here()
-        step = step_limit(solver.lp, x, r, response(solver, d_lower, d_upper, status), d_lower, d_upper, status)
+        slope, status, x, r = state()
+        step = step_limit(solver.lp, x, r, response(solver, direction, status), direction, status)
         end = min(here + step.length, t_end)
         segments.append(Segment(first + start, first + end, objective, slope, status))
         if end >= t_end - 1e-12 * scale:
@@ -130,9 +130,8 @@ def trace(lp: LinearProgram, d_lower: np.ndarray, d_upper: np.ndarray, first: fl
         while True:  # just past the breakpoint, with a basis that holds back to it
             if not solve_at(end + gap):
                 raise ArithmeticError(f"no plan at {first + end + gap} inside the feasible part")
-            slope, status, x, r = slope_here()
-            back = step_limit(solver.lp, x, r, response(solver, -d_lower, -d_upper, status), -d_lower, -d_upper,
-                              status)
+            slope, status, x, r = state()
+            back = step_limit(solver.lp, x, r, response(solver, back_direction, status), back_direction, status)
             if back.length >= gap * (1 - 1e-6) or gap <= 1e-15 * scale:
                 break
             gap /= 16
@@ -140,24 +139,40 @@ def trace(lp: LinearProgram, d_lower: np.ndarray, d_upper: np.ndarray, first: fl
     return Curve(first, last, segments, (first + feasible[0], first + t_end))
 
 
-def _feasible_interval(lp: LinearProgram, d_lower: np.ndarray, d_upper: np.ndarray,
-                       length: float) -> tuple[float, float] | None:
+def _moved(lp: LinearProgram, direction: Direction, t: float) -> LinearProgram:
+    arrays = {"row_lower": lp.row_lower + t * direction.row_lower, "row_upper": lp.row_upper + t * direction.row_upper}
+    if direction.col_lower is not None:
+        arrays.update(col_lower=lp.col_lower + t * direction.col_lower, col_upper=lp.col_upper + t * direction.col_upper)
+    return lp.with_numbers(**arrays)
+
+
+def _feasible_interval(lp: LinearProgram, direction: Direction, length: float) -> tuple[float, float] | None:
     """[t_min, t_max] ⊆ [0, length] where the LP has a plan: the least and most t with t as a column.
 
-    A row whose bound moves, a·x ≤ u + t·du (or ≥ l + t·dl), becomes a·x − t·d ≤ u (≥ l)."""
+    A row whose bound moves, a·x ≤ u + t·du (or ≥ l + t·dl), becomes a·x − t·d ≤ u (≥ l); a column whose
+    bounds move, l + t·d ≤ x ≤ u + t·d, becomes a row x − t·d ∈ [l, u] with x itself free."""
+    d_lower, d_upper = direction.row_lower, direction.row_upper
     moving = np.flatnonzero((d_lower != 0) | (d_upper != 0))
+    col_lower, col_upper = lp.col_lower.copy(), lp.col_upper.copy()
+    moving_cols = np.zeros(0, dtype=np.int64)
+    if direction.col_lower is not None:
+        moving_cols = np.flatnonzero((direction.col_lower != 0) | (direction.col_upper != 0))
+        col_lower[moving_cols], col_upper[moving_cols] = -np.inf, np.inf
     h = highspy.Highs()
     h.setOptionValue("output_flag", False)
     h.setOptionValue("threads", 1)
-    h.passModel(lp.num_col, lp.num_row, len(lp.a_value), 1, 1, 0.0, np.zeros(lp.num_col), lp.col_lower,
-                lp.col_upper, lp.row_lower, lp.row_upper, lp.a_start, lp.a_index, lp.a_value,
-                np.zeros(lp.num_col, dtype=np.int32))
+    h.passModel(lp.num_col, lp.num_row, len(lp.a_value), 1, 1, 0.0, np.zeros(lp.num_col), col_lower, col_upper,
+                lp.row_lower, lp.row_upper, lp.a_start, lp.a_index, lp.a_value, np.zeros(lp.num_col, dtype=np.int32))
     finite_upper = np.isfinite(lp.row_upper[moving])
     coefficient = -np.where(finite_upper, d_upper[moving], d_lower[moving])
     h.addCol(0.0, 0.0, float(length), len(moving), moving.astype(np.int32), coefficient.astype(float))
+    t_column = lp.num_col
+    for j in moving_cols:
+        d = direction.col_upper[j] if np.isfinite(lp.col_upper[j]) else direction.col_lower[j]
+        h.addRow(lp.col_lower[j], lp.col_upper[j], 2, np.array([j, t_column], dtype=np.int32), np.array([1.0, -d]))
     ends = []
     for sense in (1.0, -1.0):
-        h.changeColCost(lp.num_col, sense)
+        h.changeColCost(t_column, sense)
         h.run()
         if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
             return None

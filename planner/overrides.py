@@ -20,30 +20,39 @@ NUMERIC = (S.QUANTITY, S.RATE, S.COUNT, S.FACTOR, S.NUMBER)
 BASE = "base"
 
 
+UNCHANGEABLE_SHEETS = ("Overrides", "Scenarios", "Uncertainty")
+
+
+def change_target(sheet_name: str, row: int, r: dict, *, numeric_only: bool, who: str,
+                  problems: list[Problem]) -> tuple[S.Sheet, S.Column] | None:
+    """The sheet and column a change row (Overrides, Uncertainty) names, or None with the problem recorded."""
+    target = next((s for s in S.SHEETS if s.name.lower() == r["sheet"].strip().lower()), None)
+    if target is None or target.name in UNCHANGEABLE_SHEETS:
+        problems.append(Problem(sheet_name, row, "sheet", f"'{r['sheet']}' is not a sheet {who} can change"))
+        return None
+    column = target.column(r["column"].strip().lower())
+    if column is None or column.kind in (S.ID, S.REF, S.PERIOD, S.REF_LIST) or column.key or \
+            (numeric_only and column.kind not in NUMERIC):
+        what = "numeric column" if numeric_only else "column"
+        problems.append(Problem(sheet_name, row, "column",
+                                f"'{r['column']}' is not a {what} of {target.name} {who} can change"))
+        column = None
+    for key in KEY_COLUMNS:
+        if isinstance(r.get(key), tuple) and r[key] and target.column(key) is None:
+            problems.append(Problem(sheet_name, row, key, f"sheet {target.name} has no column {key} to match on"))
+    return (target, column) if column is not None else None
+
+
 def check_override_rows(rows: list[tuple[int, dict]]) -> list[Problem]:
     """Problems in Overrides rows that can be found without applying them."""
-    problems = []
-    sheet_names = {s.name.lower(): s for s in S.SHEETS}
-
-    def error(row, column, message):
-        problems.append(Problem("Overrides", row, column, message))
-
+    problems: list[Problem] = []
     for row, r in rows:
-        target = sheet_names.get(r["sheet"].strip().lower())
-        if target is None or target.name in ("Overrides", "Scenarios"):
-            error(row, "sheet", f"'{r['sheet']}' is not a sheet an override can change")
-            continue
-        column = target.column(r["column"].strip().lower())
-        if column is None or column.kind in (S.ID, S.REF, S.PERIOD, S.REF_LIST) or column.key:
-            error(row, "column", f"'{r['column']}' is not a column of {target.name} an override can change")
-        else:
+        found = change_target("Overrides", row, r, numeric_only=False, who="an override", problems=problems)
+        if found is not None:
             try:
-                override_value(column, r["operation"], r["value"])
+                override_value(found[1], r["operation"], r["value"])
             except CellError as exc:
-                error(row, "value", str(exc))
-        for key in KEY_COLUMNS:
-            if isinstance(r.get(key), tuple) and r[key] and target.column(key) is None:
-                error(row, key, f"sheet {target.name} has no column {key} to match on")
+                problems.append(Problem("Overrides", row, "value", str(exc)))
     return problems
 
 

@@ -13,6 +13,7 @@ ALL_PERIODS = "*"
 CHANNEL_FREE = "free"
 CHANNEL_CONTROLLED = "controlled"
 OPERATIONS = ("set", "scale", "add")
+DISTRIBUTIONS = ("uniform", "triangular", "bernoulli")
 
 # Column kinds. Each maps to one parser in planner.validate.
 ID = "id"  # a name defined by this sheet
@@ -87,7 +88,8 @@ def _ref(name, sheet, meaning, *, required=True, key=True, example=None):
 SHEETS: tuple[Sheet, ...] = (
     Sheet("Settings", "Run-wide settings, one key per row", (
         Column("key", CHOICE, "setting name", required=True, key=True,
-               choices=("name", "currency", "discount_rate", "risk_weight", "cvar_alpha"), example="currency"),
+               choices=("name", "currency", "discount_rate", "risk_weight", "cvar_alpha", "branch_period"),
+               example="currency"),
         Column("value", VALUE, "setting value", required=True, example="USD"),
     ), key_columns=("key",)),
     Sheet("Periods", "The planning horizon, in order from top to bottom", (
@@ -197,6 +199,35 @@ SHEETS: tuple[Sheet, ...] = (
         Column("end_use", REF_LIST, "only licences whose end_use is exactly these sectors (; separated; "
                "blank = any)", refers_to="Sectors"),
     )),
+)
+
+
+def _key_filters(what: str) -> tuple[Column, ...]:
+    return (*(Column(name, REF_LIST, f"only rows with this {name} (; separated list; blank = any)", refers_to=sheet)
+              for name, sheet in (("source", "Sources"), ("material", "Materials"), ("sector", "Sectors"),
+                                  ("period", "Periods"), ("process", "Processes"), ("stockpile", "Stockpiles"),
+                                  ("licence", "Licences"))),
+            Column("end_use", REF_LIST, f"only licences whose end_use is exactly these sectors (; separated; "
+                   f"blank = any) {what}", refers_to="Sectors"))
+
+
+SHEETS = SHEETS + (
+    Sheet("Uncertainty", "Parameters drawn at random for sampled scenarios (--sample N --seed S); one draw per row "
+          "and scenario, applied like an override", (
+              Column("sheet", TEXT, "sheet to change", required=True, example="Licences"),
+              Column("column", TEXT, "numeric column to change", required=True, example="approval_rate"),
+              Column("operation", CHOICE, "set, scale (multiply) or add the draw", required=True, choices=OPERATIONS,
+                     example="scale"),
+              Column("distribution", CHOICE, "uniform (low, high), triangular (low, mode, high), bernoulli (with "
+                     "probability use value, else no change)", required=True, choices=DISTRIBUTIONS,
+                     example="triangular"),
+              Column("low", NUMBER, "least value drawn (uniform, triangular)", example=0.25),
+              Column("mode", NUMBER, "most likely value (triangular)", example=0.6),
+              Column("high", NUMBER, "greatest value drawn (uniform, triangular)", example=1.0),
+              Column("probability", RATE, "chance that value applies (bernoulli)", unit="fraction", example=0.1),
+              Column("value", NUMBER, "the value applied with that chance (bernoulli)", example=0),
+              *_key_filters("(the draw applies to every matching row)"),
+          )),
 )
 
 SHEET_BY_NAME: dict[str, Sheet] = {s.name: s for s in SHEETS}

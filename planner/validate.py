@@ -12,11 +12,12 @@ from models.data import PlanData
 from planner import schema as S
 from planner.issues import WARNING, Problem
 from planner.overrides import check_override_rows
+from planner.studies.sampling import check_uncertainty_rows
 from planner.cells import CellError, as_name, parse_cell
 from planner.reader import RawInput, RawTable
 
 SETTING_KINDS = {"name": S.TEXT, "currency": S.TEXT, "discount_rate": S.NUMBER, "risk_weight": S.QUANTITY,
-                 "cvar_alpha": S.RATE}
+                 "cvar_alpha": S.RATE, "branch_period": S.PERIOD}
 PROBABILITY_TOLERANCE = 1e-6
 
 
@@ -126,9 +127,10 @@ class _Validator:
 
         for _, record in self.rows.get("Licences", []):
             record["end_use"] = canonical(record["end_use"])
-        for _, record in self.rows.get("Overrides", []):
-            if record.get("end_use"):
-                record["end_use"] = (canonical(record["end_use"]),)
+        for sheet in ("Overrides", "Uncertainty"):
+            for _, record in self.rows.get(sheet, []):
+                if record.get("end_use"):
+                    record["end_use"] = (canonical(record["end_use"]),)
 
     # -- rules across cells and rows
     def check_rules(self):
@@ -163,6 +165,7 @@ class _Validator:
         self._check_settings()
         self._check_probabilities()
         self.problems += check_override_rows(self.rows.get("Overrides", []))
+        self.problems += check_uncertainty_rows(self.rows.get("Uncertainty", []))
 
     def _accepting(self) -> set[str]:
         return {r["sector"] for _, r in self.rows.get("Sectors", []) if r["accepts_controlled"]}
@@ -213,6 +216,13 @@ class _Validator:
             kind = SETTING_KINDS[r["key"]]
             if kind == S.TEXT:
                 r["value"] = as_name(r["value"])
+                continue
+            if kind == S.PERIOD:
+                periods = self.names.get("Periods", {})
+                name = as_name(r["value"])
+                r["value"] = periods.get(name.casefold(), name)
+                if periods and name.casefold() not in periods:
+                    self.error("Settings", row, "value", f"branch_period: unknown period '{name}' (not on sheet Periods)")
                 continue
             try:
                 r["value"] = parse_cell(S.Column(r["key"], kind, ""), r["value"])

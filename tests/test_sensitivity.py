@@ -2,7 +2,7 @@
 import numpy as np
 import pytest
 
-from models.sensitivity import response, step_limit
+from models.sensitivity import Direction, response, step_limit
 from tests.conftest import BASE
 
 approx = pytest.approx
@@ -35,17 +35,18 @@ def test_easing_the_cap_serves_the_shortfall_until_it_is_gone(solve_case):
     _, _, sol = solve_case(licence_case(40))
     row, d_lower, d_upper = ease(sol, "licence")
     status = (sol.arrays["col_status"], sol.arrays["row_status"])
-    move = response(sol.live, d_lower, d_upper, status)
+    up = Direction(d_lower, d_upper)
+    move = response(sol.live, up, status)
     short = sol.compiled.columns["short"].start
     buy = sol.compiled.columns["buy"].start
     assert move.dx[short] == approx(-1) and move.dx[buy] == approx(1)
-    step = step_limit(sol.compiled.lp, sol.arrays["col_value"], sol.arrays["row_value"], move, d_lower, d_upper, status)
+    step = step_limit(sol.compiled.lp, sol.arrays["col_value"], sol.arrays["row_value"], move, up, status)
     assert 40 + step.length == approx(70)  # the shortfall column hits 0
     assert step.column == short
     # backwards: down to cap 0, where the licensed flow hits 0
-    back = response(sol.live, -d_lower, -d_upper, status)
-    step = step_limit(sol.compiled.lp, sol.arrays["col_value"], sol.arrays["row_value"], back, -d_lower, -d_upper,
-                      status)
+    down = up.reversed()
+    back = response(sol.live, down, status)
+    step = step_limit(sol.compiled.lp, sol.arrays["col_value"], sol.arrays["row_value"], back, down, status)
     assert 40 - step.length == approx(0)
 
 
@@ -70,11 +71,12 @@ def test_ratio_test_agrees_with_highs_ranging_on_generated_cases(tmp_path):
                 continue
             d = np.zeros(sol.compiled.lp.num_row)
             d[row] = 1.0
-            zero = np.zeros_like(d)
+            raise_cap = Direction(np.zeros_like(d), d)
+            lower_cap = raise_cap.reversed()
             up = step_limit(sol.compiled.lp, sol.arrays["col_value"], sol.arrays["row_value"],
-                            response(sol.live, zero, d, status), zero, d, status)
+                            response(sol.live, raise_cap, status), raise_cap, status)
             down = step_limit(sol.compiled.lp, sol.arrays["col_value"], sol.arrays["row_value"],
-                              response(sol.live, zero, -d, status), zero, -d, status)
+                              response(sol.live, lower_cap, status), lower_cap, status)
             assert cap + up.length == approx(high, rel=1e-7, abs=1e-7)
             assert cap - down.length == approx(max(low, -np.inf), rel=1e-7, abs=1e-7) or (low == -np.inf and
                                                                                            down.length == np.inf)

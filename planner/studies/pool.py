@@ -28,9 +28,13 @@ from models.solve import OPTIMAL, Solver
 Basis = tuple[np.ndarray, np.ndarray]
 
 
+Numbers = dict[str, tuple[np.ndarray, np.ndarray]]  # target array -> (positions, values)
+
+
 @dataclass
 class Case:
-    numbers: dict[str, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)  # target -> (positions, values)
+    numbers: Numbers = field(default_factory=dict)
+    variant: int | None = None  # apply the job's variant first (e.g. a scenario), then `numbers`
     fixed: tuple[np.ndarray, np.ndarray] | None = None  # columns fixed at values (lower = upper)
     basis: Basis | None = None  # start from this basis rather than the previous case's
 
@@ -40,20 +44,25 @@ class Job:
     lp: LinearProgram
     basis: Basis  # the base solution's basis: every chunk starts here
     readout: Callable[[Solver, str, Case], object]  # (solver, status, case) -> result; importable, picklable
+    variants: list[Numbers] = field(default_factory=list)  # shipped once per worker, named by cases
     key: str = field(default_factory=lambda: uuid.uuid4().hex)
 
     def case_lp(self, case: Case) -> LinearProgram:
         arrays = {}
-        for target, (where, values) in case.numbers.items():
-            array = getattr(self.lp, target).copy()
-            array[where] = values
-            arrays[target] = array
+        layers = ([self.variants[case.variant]] if case.variant is not None else []) + [case.numbers]
+        for numbers in layers:
+            for target, (where, values) in numbers.items():
+                array = arrays.get(target)
+                if array is None:
+                    array = arrays[target] = getattr(self.lp, target).copy()
+                array[where] = values
         if case.fixed is not None:
             where, values = case.fixed
-            lower, upper = self.lp.col_lower.copy(), self.lp.col_upper.copy()
-            lower[where] = values
-            upper[where] = values
-            arrays.update(col_lower=lower, col_upper=upper)
+            for target in ("col_lower", "col_upper"):
+                array = arrays.get(target)
+                if array is None:
+                    array = arrays[target] = getattr(self.lp, target).copy()
+                array[where] = values
         return self.lp.with_numbers(**arrays)
 
 

@@ -19,6 +19,7 @@ from models.compiled import TARGETS, CompiledModel, LinearProgram, compile_plan
 from models.data import PlanData
 from models.parametric import Breakpoint, Curve, trace
 from models.plan import FAMILIES, PlanModel, param_values
+from models.sensitivity import Direction
 from models.solve import OPTIMAL, Solver
 from models.structure import derive_structure
 from planner import schema as S
@@ -291,7 +292,8 @@ def run_exact(model: SweepModel) -> tuple[Curve, list[DescribedBreakpoint]]:
                                   "initial_t, stock limits); this one changes costs or coefficients: use a grid "
                                   "sweep")])
     values = model.values
-    curve = trace(model.lp_first, model.slope["row_lower"], model.slope["row_upper"], values[0], values[-1])
+    curve = trace(model.lp_first, Direction(model.slope["row_lower"], model.slope["row_upper"]), values[0],
+                  values[-1])
     namer = Namer(model.compiled)
     return curve, [_describe(b, namer) for b in curve.breakpoints()]
 

@@ -1,0 +1,502 @@
+"""`reeplan stockpile` (SPEC §5): size every sizable stock row against a set of scenarios.
+
+The scenarios (the Scenarios sheet, or `--sample N` draws from the Uncertainty sheet) share one compiled
+model built on the rows of all of them; each is that model with its own numbers. The two-stage problem
+(models.stochastic) is solved as one extensive form when it is small and by multi-cut L-shaped
+decomposition otherwise, the scenario solves running on the worker pool. Reported: RP, WS, EEV, VSS,
+EVPI; the chosen starting level of each sizable row (the smallest optimal one) with the saving of its
+last and next tonne; expected, worst-case and CVaR unmet demand; a per-scenario table; a sizing curve.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from models.compiled import TARGETS, CompiledModel, LinearProgram, compile_plan
+from models.data import PlanData
+from models.parametric import trace
+from models.plan import PlanModel, param_values
+from models.sensitivity import Direction
+from models.solve import OPTIMAL, Solver, variable_keys
+from models.stochastic import Decomposition, ExtensiveForm, NoPlan, StageSolution, TwoStage, cvar, subproblem_lp
+from models.structure import StructureChanged, derive_structure
+from planner import schema as S
+from planner.issues import InputError, Problem
+from planner.overrides import BASE, apply_scenario
+from planner.studies.pool import Case, Job, Numbers, Pool
+from planner.studies.sampling import sample_scenarios
+from planner.words import Namer
+
+EF_LIMIT = 120_000  # scenarios × columns up to which the extensive form is solved directly
+CURVE_POINTS = 11
+STRUCTURAL = {"accepts_controlled", "reserved_for", "origin", "end_use", "sizable", "controlled", "export_controlled"}
+
+
+@dataclass
+class Scenarios:
+    names: list[str]
+    probability: np.ndarray
+    data: list[PlanData]
+
+
+def library_scenarios(data: PlanData) -> Scenarios:
+    """The Scenarios sheet's cases; overrides that would change channels or sizable rows are refused."""
+    table = data["Scenarios"]
+    if table.empty:
+        raise InputError([Problem("Scenarios", None, None, "a stockpile study needs scenarios: fill the Scenarios "
+                                  "sheet (with Overrides) or draw them with --sample N --seed S")])
+    problems = [Problem("Overrides", r["_row"], "column", f"'{r['column']}' changes which channels or sizable rows "
+                        "exist: a stockpile study compares scenarios of one model, so this override is refused")
+                for r in data["Overrides"].to_dict("records") if r["column"].strip().lower() in STRUCTURAL]
+    if problems:
+        raise InputError(problems)
+    names = list(table["scenario"])
+    cases = [data if name == BASE and BASE not in names else apply_scenario(data, name)[0] for name in names]
+    return Scenarios(names, table["probability"].to_numpy(float), cases)
+
+
+def sampled_scenarios(data: PlanData, n: int, seed: int) -> Scenarios:
+    drawn = sample_scenarios(data, n, seed)
+    return Scenarios([name for name, _ in drawn], np.full(n, 1.0 / n), [case for _, case in drawn])
+
+
+def column_periods(compiled: CompiledModel) -> np.ndarray:
+    """Each column's period index (−1 for the added starting stock, decided before the first period)."""
+    order = {p: i for i, p in enumerate(compiled.structure.periods)}
+    out = np.full(compiled.lp.num_col, -1)
+    for name, (keys, names) in variable_keys(compiled).items():
+        if "period" in names:
+            where = names.index("period")
+            out[compiled.columns[name]] = [order[k[where]] for k in keys]
+    return out
+
+
+@dataclass
+class Study:
+    scenarios: Scenarios
+    compiled: CompiledModel
+    problem: TwoStage
+    lps: list[LinearProgram]
+    sizable: list[tuple[str, str]]
+    size_position: np.ndarray  # position of each sizable row's size column within problem.first
+    initial: np.ndarray
+    max_size: np.ndarray
+    size_cost: np.ndarray
+    groups: list[tuple[str, str]]  # (sector, material) with demand
+    stock_rows: list[tuple[str, str]]
+    branch_period: str
+
+
+def build_study(data: PlanData, scenarios: Scenarios) -> Study:
+    try:
+        structure = derive_structure(*scenarios.data)
+    except StructureChanged as exc:
+        raise InputError([Problem("Overrides", None, None, f"the scenarios describe different models ({exc})")]) \
+            from None
+    compiled = compile_plan(PlanModel(scenarios.data[0], structure))
+    lps = [compiled.lp] + [compiled.numbers(param_values(d, structure)) for d in scenarios.data[1:]]
+    periods = structure.periods
+    branch = str(data.settings.get("branch_period") or periods[0])
+    first = np.flatnonzero(column_periods(compiled) < periods.index(branch))
+    settings = data.settings
+    problem = TwoStage(lps, scenarios.probability, first, float(settings.get("risk_weight", 0.0) or 0.0),
+                       float(settings.get("cvar_alpha", 0.95) if settings.get("cvar_alpha") is not None else 0.95))
+    if problem.alpha >= 1:
+        raise InputError([Problem("Settings", None, "value", "cvar_alpha must be below 1")])
+    differing = problem.differing_first_stage()
+    if differing:
+        namer = Namer(compiled)
+        lines = [f"scenario {scenarios.names[s]} changes "
+                 f"{namer.row(i)[1] if kind == 'row' else namer.column(i)[1]}" for s, kind, i in differing[:20]]
+        raise InputError([Problem("Settings", None, "branch_period", f"decisions before branch_period {branch} are "
+                                  "taken before the scenario is known, so every scenario needs the same data there: "
+                                  + "; ".join(lines))])
+    sizes = compiled.columns["size"]
+    position = {c: i for i, c in enumerate(first)}
+    stocks = scenarios.data[0]["Stockpiles"].set_index(["stockpile", "material"])
+    sizable = list(structure.sizable)
+    demand_pairs = list(dict.fromkeys((k, m) for k, m, _ in structure.demand))
+    return Study(scenarios, compiled, problem, lps, sizable,
+                 np.array([position[c] for c in range(sizes.start, sizes.stop)], dtype=np.int64),
+                 np.array([stocks.at[h, "initial_t"] for h in sizable], dtype=float),
+                 np.array([stocks.at[h, "max_size_t"] for h in sizable], dtype=float),
+                 np.array([stocks.at[h, "size_cost"] for h in sizable], dtype=float),
+                 demand_pairs, list(structure.stock), branch)
+
+
+# ---------------------------------------------------------------- scenario solves on the pool
+
+@dataclass
+class ScenarioReadout:
+    """Q_s, its subgradient in the first-stage columns, the basis, unmet t per (sector, material) and the
+    stock used per stock row: Σ_t max(0, level_{t−1} − level_t), from the starting level."""
+
+    first: np.ndarray
+    short_columns: np.ndarray
+    short_group: np.ndarray
+    n_groups: int
+    level_columns: np.ndarray  # stock rows × periods
+    start_rows: np.ndarray  # each stock row's first stock-balance row (its bound is initial_t)
+    size_columns: np.ndarray  # each stock row's added-stock column, −1 if not sizable
+
+    def __call__(self, solver: Solver, status: str, case: Case):
+        if status != OPTIMAL:
+            return None
+        col, _, _, col_dual = solver.values()
+        start = solver.lp.row_lower[self.start_rows] + np.where(self.size_columns >= 0, col[self.size_columns], 0.0)
+        levels = np.column_stack([start, col[self.level_columns]]) if len(start) else np.zeros((0, 1))
+        used = np.maximum(levels[:, :-1] - levels[:, 1:], 0.0).sum(axis=1)
+        return (solver.objective, col_dual[self.first].copy(), solver.basis(),
+                np.bincount(self.short_group, col[self.short_columns], minlength=self.n_groups), used)
+
+
+def _variants(base: LinearProgram, lps: list[LinearProgram]) -> list[Numbers]:
+    out = []
+    for lp in lps:
+        numbers = {}
+        for target in TARGETS:
+            a, b = getattr(base, target), getattr(lp, target)
+            changed = np.flatnonzero(a != b)
+            if len(changed):
+                numbers[target] = (changed, b[changed])
+        out.append(numbers)
+    return out
+
+
+class ScenarioSolves:
+    """Every scenario solved at given first-stage decisions, on the pool, each warm from its own last basis."""
+
+    def __init__(self, study: Study, pool: Pool):
+        compiled, problem = study.compiled, study.problem
+        self.study, self.pool = study, pool
+        shorts, levels = compiled.columns["short"], compiled.columns["level"]
+        group_index = {g: i for i, g in enumerate(study.groups)}
+        structure = compiled.structure
+        n_periods, n_stock = len(structure.periods), len(structure.stock)
+        size_of = {h: compiled.columns["size"].start + i for i, h in enumerate(structure.sizable)}
+        self.readout = ScenarioReadout(
+            problem.first, np.arange(shorts.start, shorts.stop),
+            np.array([group_index[(k, m)] for k, m, _ in structure.demand], dtype=np.int64), len(study.groups),
+            np.arange(levels.start, levels.stop).reshape(n_stock, n_periods),
+            compiled.rows["stock_balance"].start + np.arange(n_stock) * n_periods,
+            np.array([size_of.get(h, -1) for h in structure.stock], dtype=np.int64))
+        sub = subproblem_lp(problem)
+        base = Solver(compiled.lp)
+        base.run()
+        self.job = Job(sub, base.basis(), self.readout, _variants(compiled.lp, study.lps))
+        self.bases: list = [None] * len(study.lps)
+        self.calls = 0
+
+    def at(self, xs: np.ndarray) -> list:
+        """Readouts with scenario s's first stage fixed at xs[s] (None where a scenario has no plan)."""
+        first = self.study.problem.first
+        cases = [Case(variant=s, fixed=(first, xs[s]), basis=self.bases[s]) for s in range(len(xs))]
+        results = self.pool.map(self.job, cases)
+        for s, r in enumerate(results):
+            if r is not None:
+                self.bases[s] = r[2]
+        self.calls += 1
+        return results
+
+    def __call__(self, xs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        results = self.at(xs)
+        q = np.array([r[0] if r is not None else math.inf for r in results])
+        g = np.array([r[1] if r is not None else np.zeros(len(self.study.problem.first)) for r in results])
+        return q, g
+
+
+# ---------------------------------------------------------------- the study
+
+@dataclass
+class SizeResult:
+    stockpile: str
+    material: str
+    initial_t: float
+    level_t: float
+    marginal_value_last: float | None  # expected saving of the last tonne, before size cost
+    marginal_value_next: float | None  # … of the next tonne
+    size_cost: float
+
+
+@dataclass
+class CurvePoint:
+    stockpile: str
+    material: str
+    level_t: float
+    expected_cost: float
+    cvar_cost: float
+    expected_unmet: np.ndarray  # per group
+
+
+@dataclass
+class StockpileResult:
+    method: str
+    rp: float
+    ws: float
+    eev: float | None  # None: the mean-value decision leaves some scenario without a plan
+    eev_no_plan: list[str]
+    sizes: list[SizeResult]
+    groups: list[tuple[str, str]]
+    stock_rows: list[tuple[str, str]]
+    names: list[str]
+    probability: np.ndarray
+    cost: np.ndarray  # per scenario: first-stage cost + Q_s
+    unmet: np.ndarray  # scenarios × groups
+    used: np.ndarray  # scenarios × stock rows: tonnes drawn from stock
+    curve: list[CurvePoint] = field(default_factory=list)
+    risk_weight: float = 0.0
+    alpha: float = 0.95
+    branch_period: str = ""
+
+    @property
+    def vss(self) -> float | None:
+        return None if self.eev is None else max(self.eev - self.rp, 0.0)
+
+    @property
+    def evpi(self) -> float:
+        return max(self.rp - self.ws, 0.0)
+
+    def expected_unmet(self) -> np.ndarray:
+        return self.probability @ self.unmet
+
+    def worst_unmet(self) -> np.ndarray:
+        return self.unmet.max(axis=0) if len(self.unmet) else np.zeros(len(self.groups))
+
+    def cvar_unmet(self) -> np.ndarray:
+        return np.array([cvar(self.unmet[:, g], self.probability, self.alpha) for g in range(len(self.groups))])
+
+
+class Solvers:
+    """RP solves of one study (extensive form or decomposition), with or without some levels fixed."""
+
+    def __init__(self, study: Study, solves: ScenarioSolves, method: str):
+        self.study, self.solves, self.method = study, solves, method
+        self.cuts: list = []
+        self._memo: dict = {}
+        if method == "extensive form":
+            self.ef = ExtensiveForm(study.problem)
+        else:
+            self.decomposition = Decomposition(study.problem, solves)
+
+    def rp(self, fixed: tuple[np.ndarray, np.ndarray] | None = None) -> StageSolution:
+        key = None if fixed is None else (tuple(fixed[0].tolist()), tuple(np.asarray(fixed[1], float).tolist()))
+        if key not in self._memo:
+            if self.method == "extensive form":
+                self._memo[key] = self.ef.solve(fixed)
+            else:
+                self._memo[key] = result = self.decomposition.solve(fixed, cuts=self.cuts)
+                self.cuts = result.cuts
+        return self._memo[key]
+
+    def smallest(self, rp: StageSolution) -> StageSolution:
+        """Among optimal plans, the one with the least added stock."""
+        positions = self.study.size_position
+        if not len(positions):
+            return rp
+        if self.method == "extensive form":
+            return _ef_smallest(self.ef, positions, rp)
+        flat = [i for i in range(len(positions))
+                if (left := _stepped_slopes(self.study, self, i, float(rp.x[positions[i]]))[0]) is not None
+                and left >= -1e-6 * max(1.0, abs(self.study.size_cost[i]))]
+        if not flat:  # every level is the least optimal one already
+            return rp
+        cap = rp.objective + 1e-9 * max(1.0, abs(rp.objective))
+        return self.decomposition.solve(cuts=self.cuts, objective_cap=cap, minimise=positions)
+
+
+def _ef_smallest(ef: ExtensiveForm, positions: np.ndarray, rp: StageSolution) -> StageSolution:
+    """Row by row, lower each added stock to the end of the flat part of min F below it (traced exactly),
+    holding the rows already chosen."""
+    chosen: dict[int, float] = {}
+    x = rp.x
+    for position in positions:
+        column = ef.first_columns()[position]
+        lower, upper = ef.lp.col_lower.copy(), ef.lp.col_upper.copy()
+        for p, value in chosen.items():
+            lower[ef.first_columns()[p]] = upper[ef.first_columns()[p]] = value
+        size = float(x[position])
+        lower[column] = upper[column] = size
+        if size > 0:
+            move = np.zeros(ef.lp.num_col)
+            move[column] = 1.0
+            zero = np.zeros(ef.lp.num_row)
+            curve = trace(ef.lp.with_numbers(col_lower=lower, col_upper=upper), Direction(zero, zero, move, move),
+                          size, 0.0)
+            flat = 1e-9 * max(1.0, abs(rp.objective))
+            for piece in reversed(curve.segments):  # from the chosen level downwards
+                if abs(piece.slope) * (piece.end - piece.start) > flat and abs(piece.slope) > 1e-12:
+                    size = piece.end
+                    break
+                size = piece.start
+        chosen[int(position)] = size
+        fixed = (np.array(list(chosen)), np.array(list(chosen.values())))
+        result = ef.solve(fixed)
+        x = result.x
+    return result
+
+
+def choose_method(study: Study, requested: str = "auto") -> str:
+    if requested == "ef":
+        return "extensive form"
+    if requested == "decomposition":
+        return "decomposition"
+    size = len(study.lps) * study.compiled.lp.num_col
+    return "extensive form" if size <= EF_LIMIT else "decomposition"
+
+
+def run_study(data: PlanData, scenarios: Scenarios, pool: Pool, method: str = "auto",
+              curve: bool = True) -> StockpileResult:
+    study = build_study(data, scenarios)
+    problem = study.problem
+    solves = ScenarioSolves(study, pool)
+    chosen = choose_method(study, method)
+    solvers = Solvers(study, solves, chosen)
+    try:
+        rp = solvers.rp()
+    except NoPlan as exc:
+        raise _no_plan(study, exc) from None
+    best = solvers.smallest(rp)
+    x = best.x
+    results = solves.at(np.tile(x, (len(study.lps), 1)))
+    first_cost = problem.first_cost(x)
+    cost = np.array([first_cost + r[0] for r in results])
+    unmet = np.array([r[3] for r in results])
+    used = np.array([r[4] for r in results])
+    sizes = _sizes(study, solvers, x)
+    result = StockpileResult(
+        chosen, rp.objective, _wait_and_see(study, solves, pool), *_eev(study, solves), sizes, study.groups,
+        study.stock_rows, scenarios.names, scenarios.probability, cost, unmet, used,
+        risk_weight=problem.risk_weight, alpha=problem.alpha, branch_period=study.branch_period)
+    if curve:
+        result.curve = _curve(study, solvers, solves, x)
+    return result
+
+
+def _no_plan(study: Study, exc: NoPlan) -> InputError:
+    names = [study.scenarios.names[s] for s in exc.scenarios] or study.scenarios.names
+    return InputError([Problem("Scenarios", None, None, "no plan exists in scenario(s) " + ", ".join(names[:10])
+                               + ": run `reeplan solve --scenario NAME` on one of them to see the conflicting limits")])
+
+
+def _wait_and_see(study: Study, solves: ScenarioSolves, pool: Pool) -> float:
+    """WS: every scenario free to choose its own first stage (perfect information)."""
+    problem = study.problem
+    if problem.risk_weight == 0:
+        job = Job(study.compiled.lp, solves.job.basis, _objective, solves.job.variants)
+        z = np.array(pool.map(job, [Case(variant=s) for s in range(len(study.lps))]))
+        return float(problem.probability @ z)
+    if choose_method(study) == "extensive form":
+        return ExtensiveForm(problem, anticipative=True).solve().objective
+    return Decomposition(problem, solves, anticipative=True).solve().objective
+
+
+def _objective(solver: Solver, status: str, case: Case) -> float:
+    return solver.objective if status == OPTIMAL else math.inf
+
+
+def _eev(study: Study, solves: ScenarioSolves) -> tuple[float | None, list[str]]:
+    """EEV = F(x̄), x̄ the first stage of the mean-value problem; None (and the scenarios) if x̄ leaves one planless."""
+    problem = study.problem
+    mean = Solver(problem.mean_value())
+    if mean.run() != OPTIMAL:
+        return None, ["the mean-value problem"]
+    x_bar = mean.values()[0][problem.first]
+    q, _ = solves(np.tile(x_bar, (len(study.lps), 1)))
+    if not np.all(np.isfinite(q)):
+        return None, [study.scenarios.names[s] for s in np.flatnonzero(~np.isfinite(q))]
+    return problem.objective(problem.first_cost(x_bar), q), []
+
+
+def _sizes(study: Study, solvers: Solvers, x: np.ndarray) -> list[SizeResult]:
+    """Chosen levels and the saving of the last and next tonne (one-sided derivatives, less size cost)."""
+    out = []
+    for i, (g, m) in enumerate(study.sizable):
+        position, initial = study.size_position[i], study.initial[i]
+        size = float(x[position])
+        slopes = (_ef_slopes if solvers.method == "extensive form" else _stepped_slopes)(study, solvers, i, size)
+        last, following = (None if v is None else -(v - study.size_cost[i]) for v in slopes)
+        out.append(SizeResult(g, m, float(initial), float(initial + size), last, following,
+                              float(study.size_cost[i])))
+    return out
+
+
+def _span(study: Study, i: int, size: float) -> float:
+    return max(1.0, 0.1 * abs(study.initial[i] + size))
+
+
+def _ef_slopes(study: Study, solvers: Solvers, i: int, size: float) -> tuple[float | None, float | None]:
+    """Exact left and right derivatives of min F in row i's added stock: the extensive form traced
+    (models.parametric) with that column's bounds moving, from the chosen value down and up."""
+    ef = solvers.ef
+    column = ef.first_columns()[study.size_position[i]]
+    lower, upper = ef.lp.col_lower.copy(), ef.lp.col_upper.copy()
+    lower[column] = upper[column] = size
+    lp = ef.lp.with_numbers(col_lower=lower, col_upper=upper)
+    zero_rows, move = np.zeros(lp.num_row), np.zeros(lp.num_col)
+    move[column] = 1.0
+    direction = Direction(zero_rows, zero_rows, move, move)
+    span = _span(study, i, size)
+    right = trace(lp, direction, size, size + span)
+    down_to = max(size - span, -study.initial[i])
+    left = trace(lp, direction, size, down_to) if down_to < size else None
+    tiny = 1e-9 * max(1.0, abs(size))
+    right_pieces = [p for p in right.segments if p.end - p.start > tiny]
+    left_pieces = [p for p in (left.segments if left else []) if p.end - p.start > tiny]
+    right_slope = right_pieces[0].slope if right_pieces and right_pieces[0].start <= size + tiny else None
+    left_slope = left_pieces[-1].slope if left_pieces and left_pieces[-1].end >= size - tiny else None
+    return left_slope, right_slope
+
+
+def _stepped_slopes(study: Study, solvers: Solvers, i: int, size: float) -> tuple[float | None, float | None]:
+    """Left and right derivatives by steps that halve until two agree (min F is piecewise linear in the level,
+    so agreement means one linear piece); solves accurate to the decomposition's gap."""
+    position = study.size_position[i]
+
+    def value(s: float) -> float | None:
+        if s < -study.initial[i]:
+            return None
+        try:
+            return solvers.rp((np.array([position]), np.array([s]))).objective
+        except NoPlan:
+            return None
+
+    here = value(size)
+    noise = 10 * 1e-9 * max(1.0, abs(here or 0.0))
+    out = []
+    for sign in (-1, 1):
+        step, previous, slope = _span(study, i, size), None, None
+        for _ in range(8):
+            there = value(size + sign * step)
+            if there is None or here is None:
+                step /= 4
+                continue
+            slope = (there - here) / (sign * step)
+            if previous is not None and abs(slope - previous) <= 1e-6 * max(1.0, abs(slope)) + noise / step:
+                break
+            previous = slope
+            step /= 2
+        out.append(None if slope is None else (0.0 if abs(slope) <= noise / step else slope))
+    return out[0], out[1]
+
+
+def _curve(study: Study, solvers: Solvers, solves: ScenarioSolves, x: np.ndarray) -> list[CurvePoint]:
+    problem, out = study.problem, []
+    for i, (g, m) in enumerate(study.sizable):
+        initial, chosen = study.initial[i], study.initial[i] + x[study.size_position[i]]
+        top = min(study.max_size[i], max(2 * chosen, initial + 1))
+        for level in np.linspace(initial, top, CURVE_POINTS):
+            position = study.size_position[i]
+            try:
+                point = solvers.rp((np.array([position]), np.array([level - initial])))
+            except NoPlan:
+                continue
+            results = solves.at(np.tile(point.x, (len(study.lps), 1)))
+            first_cost = problem.first_cost(point.x)
+            q = np.array([r[0] for r in results])
+            unmet = np.array([r[3] for r in results])
+            out.append(CurvePoint(g, m, float(level), first_cost + float(problem.probability @ q),
+                                  first_cost + cvar(q, problem.probability, problem.alpha),
+                                  problem.probability @ unmet))
+    return out
