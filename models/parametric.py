@@ -91,11 +91,15 @@ def _same_slope(a: float, b: float) -> bool:
     return abs(a - b) <= SLOPE_TOLERANCE * max(1.0, abs(a), abs(b))
 
 
-def trace(lp: LinearProgram, direction: Direction, first: float, last: float) -> Curve:
-    """The exact optimal-cost curve for v between `first` and `last`; `lp` holds the bounds at `first`."""
-    if last < first:  # trace upwards from the lower end
-        lp = _moved(lp, direction, last - first)
-        first, last = last, first
+def trace(lp: LinearProgram, direction: Direction, first: float, last: float, pieces: int | None = None) -> Curve:
+    """The exact optimal-cost curve for v from `first` towards `last` (`lp` holds the bounds at `first`);
+    with `pieces`, stop after that many segments of positive length (e.g. 1 for a one-sided derivative)."""
+    if last < first:  # travel in −v: the same trace with the direction reversed, read back in v
+        down = trace(lp, direction.reversed(), -first, -last, pieces)
+        segments = [Segment(-s.end, -s.start, s.objective + s.slope * (s.end - s.start), -s.slope, s.basis)
+                    for s in reversed(down.segments)]
+        feasible = None if down.feasible is None else (-down.feasible[1], -down.feasible[0])
+        return Curve(last, first, segments, feasible)
     length = last - first
     scale = max(1.0, abs(first), abs(last))
     feasible = _feasible_interval(lp, direction, length)
@@ -126,6 +130,8 @@ def trace(lp: LinearProgram, direction: Direction, first: float, last: float) ->
         segments.append(Segment(first + start, first + end, objective, slope, status))
         if end >= t_end - 1e-12 * scale:
             break
+        if pieces is not None and sum(p.end - p.start > 1e-12 * scale for p in segments) >= pieces:
+            break
         gap = min(1e-7 * max(length, 1e-9 * scale), (t_end - end) / 2)
         while True:  # just past the breakpoint, with a basis that holds back to it
             if not solve_at(end + gap):
@@ -136,7 +142,7 @@ def trace(lp: LinearProgram, direction: Direction, first: float, last: float) ->
                 break
             gap /= 16
         objective, start, here = solver.objective - slope * gap, end, end + gap
-    return Curve(first, last, segments, (first + feasible[0], first + t_end))
+    return Curve(first, last, segments, (first + feasible[0], first + t_end))  # segments may stop early
 
 
 def _moved(lp: LinearProgram, direction: Direction, t: float) -> LinearProgram:

@@ -148,7 +148,7 @@ class ScenarioReadout:
         start = solver.lp.row_lower[self.start_rows] + np.where(self.size_columns >= 0, col[self.size_columns], 0.0)
         levels = np.column_stack([start, col[self.level_columns]]) if len(start) else np.zeros((0, 1))
         used = np.maximum(levels[:, :-1] - levels[:, 1:], 0.0).sum(axis=1)
-        return (solver.objective, col_dual[self.first].copy(), solver.basis(),
+        return (solver.objective, col_dual[self.first].copy(),
                 np.bincount(self.short_group, col[self.short_columns], minlength=self.n_groups), used)
 
 
@@ -166,7 +166,8 @@ def _variants(base: LinearProgram, lps: list[LinearProgram]) -> list[Numbers]:
 
 
 class ScenarioSolves:
-    """Every scenario solved at given first-stage decisions, on the pool, each warm from its own last basis."""
+    """Every scenario solved at given first-stage decisions, on the pool (warm: each chunk of scenarios from
+    the base basis, each scenario from the one before it)."""
 
     def __init__(self, study: Study, pool: Pool):
         compiled, problem = study.compiled, study.problem
@@ -186,19 +187,13 @@ class ScenarioSolves:
         base = Solver(compiled.lp)
         base.run()
         self.job = Job(sub, base.basis(), self.readout, _variants(compiled.lp, study.lps))
-        self.bases: list = [None] * len(study.lps)
         self.calls = 0
 
     def at(self, xs: np.ndarray) -> list:
         """Readouts with scenario s's first stage fixed at xs[s] (None where a scenario has no plan)."""
         first = self.study.problem.first
-        cases = [Case(variant=s, fixed=(first, xs[s]), basis=self.bases[s]) for s in range(len(xs))]
-        results = self.pool.map(self.job, cases)
-        for s, r in enumerate(results):
-            if r is not None:
-                self.bases[s] = r[2]
         self.calls += 1
-        return results
+        return self.pool.map(self.job, [Case(variant=s, fixed=(first, xs[s])) for s in range(len(xs))])
 
     def __call__(self, xs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         results = self.at(xs)
@@ -297,9 +292,9 @@ class Solvers:
             return rp
         if self.method == "extensive form":
             return _ef_smallest(self.ef, positions, rp)
-        flat = [i for i in range(len(positions))
-                if (left := _stepped_slopes(self.study, self, i, float(rp.x[positions[i]]))[0]) is not None
-                and left >= -1e-6 * max(1.0, abs(self.study.size_cost[i]))]
+        flat = [i for i in range(len(positions)) if rp.x[positions[i]] > 0
+                and (left := _stepped_slopes(self.study, self, i, float(rp.x[positions[i]]))[0]) is not None
+                and abs(left) <= 1e-6 * max(1.0, abs(self.study.size_cost[i]))]
         if not flat:  # every level is the least optimal one already
             return rp
         cap = rp.objective + 1e-9 * max(1.0, abs(rp.objective))
@@ -322,14 +317,18 @@ def _ef_smallest(ef: ExtensiveForm, positions: np.ndarray, rp: StageSolution) ->
             move = np.zeros(ef.lp.num_col)
             move[column] = 1.0
             zero = np.zeros(ef.lp.num_row)
-            curve = trace(ef.lp.with_numbers(col_lower=lower, col_upper=upper), Direction(zero, zero, move, move),
-                          size, 0.0)
+            lp = ef.lp.with_numbers(col_lower=lower, col_upper=upper)
             flat = 1e-9 * max(1.0, abs(rp.objective))
-            for piece in reversed(curve.segments):  # from the chosen level downwards
-                if abs(piece.slope) * (piece.end - piece.start) > flat and abs(piece.slope) > 1e-12:
-                    size = piece.end
+            tiny = 1e-9 * max(1.0, size)
+            while size > tiny:  # walk down the flat pieces (several optimal levels) to the first that rises
+                below = [p for p in trace(lp, Direction(zero, zero, move, move), size, 0.0, pieces=1).segments
+                         if p.end - p.start > tiny]
+                piece = max(below, key=lambda p: p.end, default=None)
+                if piece is None or (abs(piece.slope) * (piece.end - piece.start) > flat and abs(piece.slope) > 1e-12):
                     break
                 size = piece.start
+                lower[column] = upper[column] = size
+                lp = ef.lp.with_numbers(col_lower=lower, col_upper=upper)
         chosen[int(position)] = size
         fixed = (np.array(list(chosen)), np.array(list(chosen.values())))
         result = ef.solve(fixed)
@@ -362,8 +361,8 @@ def run_study(data: PlanData, scenarios: Scenarios, pool: Pool, method: str = "a
     results = solves.at(np.tile(x, (len(study.lps), 1)))
     first_cost = problem.first_cost(x)
     cost = np.array([first_cost + r[0] for r in results])
-    unmet = np.array([r[3] for r in results])
-    used = np.array([r[4] for r in results])
+    unmet = np.array([r[2] for r in results])
+    used = np.array([r[3] for r in results])
     sizes = _sizes(study, solvers, x)
     result = StockpileResult(
         chosen, rp.objective, _wait_and_see(study, solves, pool), *_eev(study, solves), sizes, study.groups,
@@ -438,9 +437,9 @@ def _ef_slopes(study: Study, solvers: Solvers, i: int, size: float) -> tuple[flo
     move[column] = 1.0
     direction = Direction(zero_rows, zero_rows, move, move)
     span = _span(study, i, size)
-    right = trace(lp, direction, size, size + span)
+    right = trace(lp, direction, size, size + span, pieces=1)
     down_to = max(size - span, -study.initial[i])
-    left = trace(lp, direction, size, down_to) if down_to < size else None
+    left = trace(lp, direction, size, down_to, pieces=1) if down_to < size else None
     tiny = 1e-9 * max(1.0, abs(size))
     right_pieces = [p for p in right.segments if p.end - p.start > tiny]
     left_pieces = [p for p in (left.segments if left else []) if p.end - p.start > tiny]
@@ -495,7 +494,7 @@ def _curve(study: Study, solvers: Solvers, solves: ScenarioSolves, x: np.ndarray
             results = solves.at(np.tile(point.x, (len(study.lps), 1)))
             first_cost = problem.first_cost(point.x)
             q = np.array([r[0] for r in results])
-            unmet = np.array([r[3] for r in results])
+            unmet = np.array([r[2] for r in results])
             out.append(CurvePoint(g, m, float(level), first_cost + float(problem.probability @ q),
                                   first_cost + cvar(q, problem.probability, problem.alpha),
                                   problem.probability @ unmet))
