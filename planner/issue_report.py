@@ -15,7 +15,7 @@ from openpyxl.utils import get_column_letter
 
 from planner.issues import WARNING, Problem
 from planner.reader import read_input
-from planner.workbook import atomic_path, write_table
+from planner.workbook import save_workbook, write_table
 
 ERROR_FILL = PatternFill("solid", fgColor="FFC7CE")
 WARNING_FILL = PatternFill("solid", fgColor="FFEB9C")
@@ -72,5 +72,4 @@ def write_issue_report(path: Path, problems: list[Problem], target: Path) -> Non
             link = issues.cell(row=i, column=6)
             link.hyperlink = f"#{address}"
             link.font = Font(color="0563C1", underline="single")
-    with atomic_path(target) as tmp:
-        wb.save(tmp)
+    save_workbook(wb, target)

@@ -17,6 +17,10 @@ from planner.issues import InputError, Problem
 from planner.schema import SHEETS
 
 
+class UnreadableInput(InputError):
+    """The input cannot be read at all (missing, damaged, not a workbook): there is nothing to mark up."""
+
+
 class NoSavedValue:
     """A formula cell whose computed value was never saved (workbook never opened in a spreadsheet)."""
 
@@ -64,15 +68,15 @@ def read_input(path: str | Path) -> RawInput:
     """Read a workbook or CSV folder; raise InputError for a file that cannot be read at all."""
     path = Path(path)
     if not path.exists():
-        raise InputError([Problem(str(path), None, None, "file or folder not found")])
+        raise UnreadableInput([Problem(str(path), None, None, "file or folder not found")])
     if path.is_dir():
         return RawInput(path, _read_csv_folder(path))
     suffix = path.suffix.lower()
     if suffix == ".xls":
-        raise InputError([Problem(path.name, None, None,
+        raise UnreadableInput([Problem(path.name, None, None,
                                   "old .xls workbooks are not supported: save it as .xlsx (Excel Workbook) and retry")])
     if suffix not in (".xlsx", ".xlsm"):
-        raise InputError([Problem(path.name, None, None,
+        raise UnreadableInput([Problem(path.name, None, None,
                                   "expected an .xlsx workbook or a folder of CSV files")])
     return RawInput(path, _read_workbook(path))
 
@@ -82,7 +86,7 @@ def _read_workbook(path: Path) -> dict[str, RawTable]:
         values = openpyxl.load_workbook(path, data_only=True, read_only=True)
         formulas = openpyxl.load_workbook(path, data_only=False, read_only=True)
     except Exception as exc:  # a corrupt or non-Excel file: report it, never a traceback
-        raise InputError([Problem(path.name, None, None, f"cannot be read as an .xlsx workbook ({exc})")]) from None
+        raise UnreadableInput([Problem(path.name, None, None, f"cannot be read as an .xlsx workbook ({exc})")]) from None
     tables = {}
     try:
         for ws in values.worksheets:

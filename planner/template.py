@@ -18,7 +18,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from planner import schema as S
 from planner.cells import CellError, parse_cell
 from planner.reader import RawInput
-from planner.workbook import atomic_path, write_table
+from planner.workbook import save_workbook, write_table
 
 INPUT_FILL = PatternFill("solid", fgColor="FFF8E1")
 HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
@@ -103,8 +103,7 @@ def write_template(target: Path, raw: RawInput | None) -> None:
             for _, cells in table.rows:
                 ws.append([_typed(sheet.column(h.lower()), cells.get(h.lower())) for h in headers])
         _style_sheet(ws, sheet, headers, id_ranges)
-    with atomic_path(target) as tmp:
-        wb.save(tmp)
+    save_workbook(wb, target)
 
 
 def _style_sheet(ws, sheet: S.Sheet, headers: list[str], id_ranges: dict[str, str]) -> None:

@@ -1,17 +1,18 @@
-"""Write result tables to an .xlsx workbook safely: a temporary file renamed into place."""
+"""Write result tables to an .xlsx workbook safely: through `planner.outputs` (temporary file, rename)."""
 from __future__ import annotations
 
 import json
 import math
-import os
-import tempfile
-from contextlib import contextmanager
 from pathlib import Path
 
 import pandas as pd
 from openpyxl import Workbook
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
+
+from planner.outputs import staged
+
+atomic_path = staged  # the earlier name: every file reeplan writes is staged by planner.outputs
 
 TONNES = "#,##0.0"
 MONEY = "#,##0.00"
@@ -28,20 +29,6 @@ def number_format(column: str) -> str | None:
     if column in ("price", "shadow_price", "rhs", "slack", "objective", "cost", "marginal_value"):
         return MONEY
     return None
-
-
-@contextmanager
-def atomic_path(target: Path):
-    """Yield a temporary path beside `target`; rename it over `target` only if the block succeeds."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.stem}-", suffix=target.suffix)
-    os.close(fd)
-    try:
-        yield Path(tmp)
-        os.replace(tmp, target)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
 
 
 def cell_value(value):
@@ -87,10 +74,15 @@ def write_workbook(sheets: dict[str, pd.DataFrame], target: Path, decorate=None)
         write_table(wb.create_sheet(name), frame)
     if decorate is not None:
         decorate(wb)
-    with atomic_path(target) as tmp:
+    save_workbook(wb, target)
+
+
+def save_workbook(wb, target: Path) -> None:
+    """Save a workbook reeplan made through planner.outputs (every workbook writer ends here)."""
+    with staged(target) as tmp:
         wb.save(tmp)
 
 
 def write_json(payload: dict, target: Path) -> None:
-    with atomic_path(target) as tmp:
-        tmp.write_text(json.dumps(payload, indent=2, allow_nan=False))
+    with staged(target) as tmp:
+        tmp.write_text(json.dumps(payload, indent=2, allow_nan=False), encoding="utf-8")
