@@ -14,7 +14,7 @@ from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from planner.issues import WARNING, Problem
-from planner.reader import read_input
+from planner.reader import open_workbook_safely, read_input
 from planner.workbook import save_workbook, write_table
 
 ERROR_FILL = PatternFill("solid", fgColor="FFC7CE")
@@ -33,7 +33,8 @@ def _copy_of_input(path: Path) -> openpyxl.Workbook:
                 for i, h in enumerate(headers, start=1):
                     ws.cell(row=row, column=i, value=cells.get(h))
         return wb
-    return openpyxl.load_workbook(path)
+    with open_workbook_safely(path):
+        return openpyxl.load_workbook(path)
 
 
 def _sheet(wb, name: str):

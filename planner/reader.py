@@ -8,10 +8,16 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import warnings
+import zipfile
+import zlib
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import openpyxl
+import openpyxl.worksheet._reader as _sheet_reader
+from defusedxml import DefusedXmlException
 
 from planner.issues import InputError, Problem
 from planner.schema import SHEETS
@@ -81,12 +87,79 @@ def read_input(path: str | Path) -> RawInput:
     return RawInput(path, _read_workbook(path))
 
 
-def _read_workbook(path: Path) -> dict[str, RawTable]:
+OLE_SIGNATURE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # an encrypted .xlsx is an OLE compound file
+MAX_UNPACKED_BYTES = 256 * 2**20  # an input workbook larger than this unpacked is refused (a zip bomb)
+
+
+def _unreadable(path: Path, message: str) -> UnreadableInput:
+    return UnreadableInput([Problem(path.name, None, None, message)])
+
+
+@contextmanager
+def open_workbook_safely(path: Path):
+    """Turn everything a hostile or broken .xlsx can raise, while it is opened or read, into a named problem.
+
+    XML is parsed by defusedxml (openpyxl uses it when installed): entity declarations are refused.
+    """
+    with path.open("rb") as fh:
+        head = fh.read(len(OLE_SIGNATURE))
+    if head == OLE_SIGNATURE:
+        raise _unreadable(path, "password-protected or encrypted workbook: remove the password in Excel and save "
+                                "again as .xlsx (an old .xls file renamed to .xlsx looks the same: save it as .xlsx)")
     try:
-        values = openpyxl.load_workbook(path, data_only=True, read_only=True)
-        formulas = openpyxl.load_workbook(path, data_only=False, read_only=True)
-    except Exception as exc:  # a corrupt or non-Excel file: report it, never a traceback
-        raise UnreadableInput([Problem(path.name, None, None, f"cannot be read as an .xlsx workbook ({exc})")]) from None
+        with zipfile.ZipFile(path) as archive:
+            unpacked = sum(info.file_size for info in archive.infolist())
+        if unpacked > MAX_UNPACKED_BYTES:
+            raise _unreadable(path, f"unpacks to {unpacked / 2**20:,.0f} MB, more than reeplan reads "
+                                    f"({MAX_UNPACKED_BYTES // 2**20} MB): is it really a planning workbook?")
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # openpyxl's notes on unsupported extensions mean nothing to a planner
+            yield
+    except UnreadableInput:
+        raise
+    except Exception as exc:  # noqa: BLE001 - any flaw of a file that is not what it claims to be
+        raise _unreadable(path, _why_unreadable(exc)) from None
+
+
+def _why_unreadable(exc: BaseException) -> str:
+    for _ in range(10):  # openpyxl wraps the parser's error in its own: look for the first cause
+        following = exc.__cause__ or (None if exc.__suppress_context__ else exc.__context__)
+        if isinstance(exc, DefusedXmlException) or following is None:
+            break
+        exc = following
+    if isinstance(exc, DefusedXmlException):
+        return ("contains XML entity or DTD declarations, which no spreadsheet writes (an XML 'entity "
+                "expansion' bomb?): refused; save it again from Excel")
+    if isinstance(exc, (zipfile.BadZipFile, zlib.error, EOFError, OSError)):
+        return "cannot be read as .xlsx (the file is damaged or truncated, or is not an Excel workbook)"
+    return f"cannot be read as .xlsx (the file is damaged: {type(exc).__name__}: {str(exc)[:200]})"
+
+
+def _lenient_number(text: str):
+    """openpyxl's cast of a numeric cell, except that NaN, inf or junk written by a program come back as
+    a value (a float or the text) for validation to name by sheet, row and column, not as an exception."""
+    try:
+        return _strict_number(text)
+    except ValueError:
+        try:
+            return float(text)
+        except ValueError:
+            return text
+
+
+_strict_number = getattr(_sheet_reader, "_cast_number", None)
+if _strict_number is not None:  # openpyxl 3.1; without it such a cell makes the file "damaged" (still exit 2)
+    _sheet_reader._cast_number = _lenient_number
+
+
+def _read_workbook(path: Path) -> dict[str, RawTable]:
+    with open_workbook_safely(path):
+        return _read_sheets(path)
+
+
+def _read_sheets(path: Path) -> dict[str, RawTable]:
+    values = openpyxl.load_workbook(path, data_only=True, read_only=True)
+    formulas = openpyxl.load_workbook(path, data_only=False, read_only=True)
     tables = {}
     try:
         for ws in values.worksheets:

@@ -6,8 +6,11 @@ unchanged, and no output file unless the run succeeded.
 import hashlib
 import os
 import stat
+import time
+import zipfile
 from pathlib import Path
 
+import openpyxl
 import pytest
 from click.testing import CliRunner
 
@@ -128,3 +131,72 @@ def test_outputs_are_readable_as_the_umask_allows(plan, tmp_path):
     for name in ("out.xlsx", "out.json"):
         assert stat.S_IMODE((tmp_path / name).stat().st_mode) == 0o644
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]  # no temporary file left
+
+
+# ---------------------------------------------------------------- unreadable workbooks
+
+def xlsx_of(sheets: dict[str, list[dict]], path: Path) -> Path:
+    """The sheets as an .xlsx written by a program (openpyxl), one sheet per table."""
+    wb = openpyxl.Workbook()
+    wb.remove(wb.active)
+    for name, rows in sheets.items():
+        ws = wb.create_sheet(name)
+        columns = list(dict.fromkeys(k for r in rows for k in r))
+        ws.append(columns)
+        for r in rows:
+            ws.append([r.get(c) for c in columns])
+    wb.save(path)
+    return path
+
+
+def rewrite_member(path: Path, member: str, change) -> Path:
+    """Rewrite one part of an .xlsx (a zip of XML parts) with `change(bytes) -> bytes`."""
+    parts = {}
+    with zipfile.ZipFile(path) as z:
+        for info in z.infolist():
+            parts[info.filename] = z.read(info.filename)
+    parts[member] = change(parts[member])
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        for name, data in parts.items():
+            z.writestr(name, data)
+    return path
+
+
+LAUGHS = '<!ENTITY lol "lol">' + "".join(
+    f'<!ENTITY lol{i} "{("&lol;" if i == 1 else f"&lol{i - 1};") * 10}">' for i in range(1, 10))
+
+
+def entity_bomb(path: Path) -> Path:
+    """A billion laughs: 10^9 × 'lol' once the entities of the Periods sheet are expanded."""
+    return rewrite_member(path, "xl/worksheets/sheet1.xml", lambda xml: xml.replace(
+        b"<worksheet", f"<!DOCTYPE worksheet [{LAUGHS}]><worksheet".encode(), 1).replace(
+        b"<t>period</t>", b"<t>&lol9;</t>"))
+
+
+def encrypted(path: Path) -> Path:
+    path.write_bytes(bytes.fromhex("D0CF11E0A1B11AE1") + bytes(4088))  # what Excel saves with a password
+    return path
+
+
+def truncated(path: Path) -> Path:
+    data = path.read_bytes()
+    path.write_bytes(data[:len(data) // 2])
+    return path
+
+
+@pytest.mark.parametrize("spoil, message", [
+    (encrypted, "password-protected or encrypted workbook: remove the password in Excel and save again as .xlsx"),
+    (truncated, "cannot be read as .xlsx (the file is damaged or truncated"),
+    (entity_bomb, "contains XML entity or DTD declarations"),
+])
+@pytest.mark.parametrize("command", [["solve"], ["validate"], ["validate", "--report", "report.xlsx"]])
+def test_unreadable_workbooks_are_named_as_such(tmp_path, monkeypatch, spoil, message, command):
+    monkeypatch.chdir(tmp_path)
+    path = spoil(xlsx_of(VALID, tmp_path / "in.xlsx"))
+    before, listing = digest(path), files_in(tmp_path)
+    started = time.perf_counter()
+    done = run_cli(command[0], path, *command[1:])
+    assert time.perf_counter() - started < 10  # the billion laughs are refused, not expanded
+    assert done.exit_code == 2 and "Traceback" not in done.output
+    assert f"in.xlsx: {message}" in done.stderr
+    assert digest(path) == before and files_in(tmp_path) == listing
