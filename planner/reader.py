@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import io
 import warnings
 import zipfile
 import zlib
@@ -18,8 +19,9 @@ from pathlib import Path
 import openpyxl
 import openpyxl.worksheet._reader as _sheet_reader
 from defusedxml import DefusedXmlException
+from openpyxl.utils import get_column_letter
 
-from planner.issues import InputError, Problem
+from planner.issues import WARNING, InputError, Problem
 from planner.schema import SHEETS
 
 
@@ -48,15 +50,21 @@ class RawTable:
 class RawInput:
     path: Path
     tables: dict[str, RawTable]
+    problems: list[Problem] = field(default_factory=list)  # found while reading; validation reports them
 
     def sha256(self) -> str:
         return file_sha256(self.path)
 
 
+def csv_files(folder: Path) -> list[Path]:
+    """The .csv files of a folder (any case of the suffix), in name order."""
+    return sorted(p for p in folder.iterdir() if p.suffix.lower() == ".csv" and p.is_file())
+
+
 def file_sha256(path: Path) -> str:
     """SHA-256 of a file, or of a folder's CSV files in name order."""
     digest = hashlib.sha256()
-    files = sorted(path.glob("*.csv")) if path.is_dir() else [path]
+    files = csv_files(path) if path.is_dir() else [path]
     for f in files:
         digest.update(f.name.encode())
         digest.update(f.read_bytes())
@@ -76,7 +84,7 @@ def read_input(path: str | Path) -> RawInput:
     if not path.exists():
         raise UnreadableInput([Problem(str(path), None, None, "file or folder not found")])
     if path.is_dir():
-        return RawInput(path, _read_csv_folder(path))
+        return RawInput(path, *_read_csv_folder(path))
     suffix = path.suffix.lower()
     if suffix == ".xls":
         raise UnreadableInput([Problem(path.name, None, None,
@@ -84,7 +92,7 @@ def read_input(path: str | Path) -> RawInput:
     if suffix not in (".xlsx", ".xlsm"):
         raise UnreadableInput([Problem(path.name, None, None,
                                   "expected an .xlsx workbook or a folder of CSV files")])
-    return RawInput(path, _read_workbook(path))
+    return RawInput(path, *_read_workbook(path))
 
 
 OLE_SIGNATURE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # an encrypted .xlsx is an OLE compound file
@@ -152,30 +160,36 @@ if _strict_number is not None:  # openpyxl 3.1; without it such a cell makes the
     _sheet_reader._cast_number = _lenient_number
 
 
-def _read_workbook(path: Path) -> dict[str, RawTable]:
+def _read_workbook(path: Path) -> tuple[dict[str, RawTable], list[Problem]]:
     with open_workbook_safely(path):
         return _read_sheets(path)
 
 
-def _read_sheets(path: Path) -> dict[str, RawTable]:
+def _read_sheets(path: Path) -> tuple[dict[str, RawTable], list[Problem]]:
     values = openpyxl.load_workbook(path, data_only=True, read_only=True)
     formulas = openpyxl.load_workbook(path, data_only=False, read_only=True)
-    tables = {}
+    tables, problems, titles = {}, [], {}
     try:
         for ws in values.worksheets:
             sheet = _SHEET_BY_LOWER.get(_canonical(ws.title))
             if sheet is None:
                 continue  # planners keep notes on sheets of their own
+            if sheet in titles:
+                problems.append(Problem(sheet, None, None, f"sheets '{titles[sheet]}' and '{ws.title}' are both "
+                                                           f"read as {sheet} (names match ignoring case and spaces): "
+                                                           "keep one"))
+                continue
+            titles[sheet] = ws.title
             formula_ws = formulas[ws.title]
             for sheet_ws in (ws, formula_ws):
                 sheet_ws.reset_dimensions()  # stored dimensions can be wrong in files written by programs
             value_rows = ws.iter_rows(values_only=True)
             formula_rows = formula_ws.iter_rows(values_only=True)
-            tables[sheet] = _table(sheet, _merge_formulas(value_rows, formula_rows))
+            tables[sheet] = _table(sheet, _merge_formulas(value_rows, formula_rows), problems)
     finally:
         values.close()
         formulas.close()
-    return tables
+    return tables, problems
 
 
 def _merge_formulas(value_rows, formula_rows):
@@ -185,25 +199,113 @@ def _merge_formulas(value_rows, formula_rows):
                for v, f in zip(vals, forms)]
 
 
-def _read_csv_folder(folder: Path) -> dict[str, RawTable]:
-    tables = {}
-    for file in sorted(folder.glob("*.csv")):
+def _read_csv_folder(folder: Path) -> tuple[dict[str, RawTable], list[Problem]]:
+    """Every `<Sheet>.csv` of the folder; files that cannot be parsed are all reported together."""
+    tables, problems, files, unreadable = {}, [], {}, []
+    for file in csv_files(folder):
         sheet = _SHEET_BY_LOWER.get(_canonical(file.stem))
         if sheet is None:
             continue
-        with file.open(newline="", encoding="utf-8-sig") as fh:
-            tables[sheet] = _table(sheet, ([c if c != "" else None for c in row] for row in csv.reader(fh)))
-    return tables
+        if sheet in files:
+            problems.append(Problem(sheet, None, None, f"files {files[sheet]} and {file.name} are both read as "
+                                                       f"{sheet} (names match ignoring case and spaces): keep one"))
+            continue
+        files[sheet] = file.name
+        try:
+            text, warning = decode_csv(file)
+            records = csv_records(file.name, text)
+        except UnreadableInput as exc:
+            unreadable += exc.problems
+            continue
+        problems += [warning] if warning else []
+        problems += _stray_cells(file.name, records)
+        tables[sheet] = _table(sheet, ([c if c != "" else None for c in cells] for _, cells in records), problems)
+    if unreadable:
+        raise UnreadableInput(unreadable + problems)
+    return tables, problems
 
 
-def _table(sheet: str, rows) -> RawTable:
+def decode_csv(file: Path) -> tuple[str, Problem | None]:
+    """A CSV file's text: UTF-8 (with or without BOM), else Windows-1252 with a warning naming the file."""
+    data = file.read_bytes()
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")) or b"\x00" in data:
+        raise UnreadableInput([Problem(file.name, None, None, "is UTF-16 text or not text at all (it holds NUL "
+                                       "bytes): save it as 'CSV UTF-8 (Comma delimited)'")])
+    try:
+        return data.decode("utf-8-sig"), None
+    except UnicodeDecodeError:
+        pass
+    try:
+        text = data.decode("cp1252")
+    except UnicodeDecodeError as exc:
+        line = data[:exc.start].count(b"\n") + 1
+        raise UnreadableInput([Problem(f"{file.name} line {line}", None, None,
+                                       f"byte 0x{data[exc.start]:02X} is neither UTF-8 nor Windows-1252 text: "
+                                       "save the file as 'CSV UTF-8 (Comma delimited)'")]) from None
+    return text, Problem(file.name, None, None, "not UTF-8: read as Windows-1252 (Excel's 'CSV (Comma "
+                                                "delimited)'); check accented names, or save it as 'CSV UTF-8'",
+                         WARNING)
+
+
+def csv_records(name: str, text: str) -> list[tuple[int, list[str]]]:
+    """Strictly parsed records with the line each starts on; a broken quote is an error naming the line."""
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    records = []
+    while True:
+        start = reader.line_num + 1
+        try:
+            cells = next(reader)
+        except StopIteration:
+            return records
+        except csv.Error as exc:
+            if "unexpected end of data" in str(exc):
+                where, message = start, ("a quote opened here is never closed — the rest of the file would be "
+                                         "read as one cell")
+            elif "field larger than field limit" in str(exc):
+                where, message = start, ("a cell starting here is longer than 131,072 characters: a quote is "
+                                         "probably never closed")
+            else:
+                where, message = reader.line_num, f"{exc}: check the quotes"
+                if start != where:
+                    message += f" (the quoted cell begun on line {start} runs to here: is a quote never closed?)"
+            raise UnreadableInput([Problem(f"{name} line {where}", None, None, message)]) from None
+        records.append((start, cells))
+
+
+def _stray_cells(name: str, records: list[tuple[int, list[str]]]) -> list[Problem]:
+    """Cells right of the last named column (a stray comma shifts values), and cells that swallowed rows."""
+    if not records:
+        return []
+    header = records[0][1]
+    width = max((i + 1 for i, h in enumerate(header) if h.strip()), default=0)
+    problems = []
+    for line, cells in records[1:]:
+        extra = [c for c in cells[width:] if c.strip()]
+        if extra:
+            problems.append(Problem(f"{name} line {line}", None, None,
+                                    f"{len(cells)} cells but the header names {width} columns: a stray comma "
+                                    "shifts the values that follow (put a cell that holds a comma in quotes)"))
+        for cell in cells:
+            rows_inside = [part for part in cell.split("\n")[1:] if part.count(",") >= max(width - 1, 1)]
+            if rows_inside:
+                problems.append(Problem(f"{name} line {line}", None, None,
+                                        f"a quoted cell holds {len(rows_inside)} line(s) that look like rows: "
+                                        "check for a quote that is never closed", WARNING))
+    return problems
+
+
+def _table(sheet: str, rows, problems: list[Problem]) -> RawTable:
+    """Headers matched trimmed and case-insensitively (a repeated one is a problem); rows with their Excel row."""
     rows = iter(rows)
     header = next(rows, None) or []
     positions = {}
     headers = {}
     for i, name in enumerate(header):
         key = _canonical(name)
-        if key and key not in positions:
+        if key and key in positions:
+            problems.append(Problem(sheet, 1, headers[key], f"appears twice (columns {get_column_letter(positions[key] + 1)} "
+                                                            f"and {get_column_letter(i + 1)}): keep one"))
+        elif key:
             positions[key] = i
             headers[key] = str(name).strip()
     table = RawTable(sheet, headers)

@@ -25,7 +25,7 @@ PROBABILITY_TOLERANCE = 1e-6
 class _Validator:
     def __init__(self, raw: RawInput):
         self.raw = raw
-        self.problems: list[Problem] = []
+        self.problems: list[Problem] = list(raw.problems)  # found while reading (duplicates, encodings)
         self.rows: dict[str, list[tuple[int, dict]]] = {}
         self.names: dict[str, dict[str, str]] = {}  # sheet -> casefolded name -> name as defined
 

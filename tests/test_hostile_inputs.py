@@ -4,6 +4,7 @@ Every case: exit 0, 2 or 3 for anything in an input file (1 only outside it), no
 unchanged, and no output file unless the run succeeded.
 """
 import hashlib
+import json
 import os
 import stat
 import time
@@ -200,3 +201,89 @@ def test_unreadable_workbooks_are_named_as_such(tmp_path, monkeypatch, spoil, me
     assert done.exit_code == 2 and "Traceback" not in done.output
     assert f"in.xlsx: {message}" in done.stderr
     assert digest(path) == before and files_in(tmp_path) == listing
+
+
+# ---------------------------------------------------------------- wrong plan, silently: CSV syntax and duplicates
+
+def solve_fails(*args, expect):
+    """Run `solve ARGS` (the input is args[0]); exit 2 naming the problem, input untouched, nothing written."""
+    inp = Path(args[0])
+    before, listing = digest(inp), files_in(Path.cwd())
+    done = run_cli("solve", *args, "--json", "out.json")
+    assert done.exit_code == 2, done.output
+    assert expect in done.stderr, done.stderr
+    assert "Traceback" not in done.output
+    assert digest(inp) == before and files_in(Path.cwd()) == listing
+    return done
+
+
+DEMAND_HEADER = "sector,material,period,demand_t,notes\n"
+
+
+@pytest.mark.parametrize("body, expect", [
+    # the quote of line 2 is never closed: the rest of the file would become one notes cell
+    ('EV,Dy oxide,2026,30,"too few\nEV,Dy oxide,2027,40,ok\n',
+     "Demand.csv line 2: a quote opened here is never closed — the rest of the file would be read as one cell"),
+    # ... or closed by the opening quote of a later cell
+    ('EV,Dy oxide,2026,30,"too few\nEV,Dy oxide,2027,40,"ok"\n',
+     "Demand.csv line 3: ',' expected after '\"': check the quotes (the quoted cell begun on line 2 runs to here"),
+    # a stray comma: 40 would be read as the notes and "5" as the demand of nothing
+    ("EV,Dy oxide,2026,30,fine\nEV,Dy oxide,2027,4,0,typo\n",
+     "Demand.csv line 3: 6 cells but the header names 5 columns: a stray comma shifts the values that follow"),
+])
+def test_malformed_csv_is_located_not_guessed(plan, body, expect):
+    (plan / "Demand.csv").write_text(DEMAND_HEADER + body)
+    solve_fails(plan, expect=expect)
+
+
+def test_blank_cells_beyond_the_header_are_fine(plan):
+    (plan / "Demand.csv").write_text(DEMAND_HEADER + "EV,Dy oxide,*,30,fine,,\n")
+    assert run_cli("solve", plan, "-o", "out.xlsx").exit_code == 0
+
+
+def test_two_sheets_with_one_normalised_name_are_refused(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    sheets = dict(VALID, **{"demand ": [dict(VALID["Demand"][0], demand_t=999)]})
+    solve_fails(xlsx_of(sheets, tmp_path / "in.xlsx"),
+                expect="Demand: sheets 'Demand' and 'demand ' are both read as Demand")
+
+
+def test_two_csv_files_with_one_normalised_name_are_refused(plan):
+    (plan / "demand.csv").write_text(DEMAND_HEADER + "EV,Dy oxide,*,999,\n")
+    solve_fails(plan, expect="Demand: files Demand.csv and demand.csv are both read as Demand")
+
+
+@pytest.mark.parametrize("kind", ["csv", "xlsx"])
+def test_a_column_twice_on_a_sheet_is_refused(plan, tmp_path, kind):
+    rows = [{"sector": "EV", "material": "Dy oxide", "period": "*", "demand_t": 30, "Demand_T ": 999}]
+    sheets = dict(VALID, Demand=rows)
+    inp = write_input(tmp_path / "dup", sheets) if kind == "csv" else xlsx_of(sheets, tmp_path / "dup.xlsx")
+    solve_fails(inp, expect="Demand row 1, column demand_t: appears twice (columns D and E): keep one")
+
+
+# ---------------------------------------------------------------- encodings
+
+def test_windows_1252_csv_is_read_with_a_warning_naming_it(plan, tmp_path):
+    (plan / "Sectors.csv").write_bytes("sector,shortfall_penalty,accepts_controlled\ndéfense,5000000,FALSE\n"
+                                       "Véhicules,300000,TRUE\n".encode("cp1252"))
+    (plan / "Demand.csv").write_text(DEMAND_HEADER + "véhicules,Dy oxide,*,30,\n", encoding="utf-8")
+    done = run_cli("solve", plan, "-o", "out.xlsx", "--json", "out.json")
+    assert done.exit_code == 0, done.output
+    assert "warning: Sectors.csv: not UTF-8: read as Windows-1252" in done.stderr
+    assert {r["sector"] for r in json.loads((tmp_path / "out.json").read_text())["shortfall"]} == {"Véhicules"}
+
+
+def test_utf8_with_byte_order_mark_is_read_silently(plan, tmp_path):
+    (plan / "Demand.csv").write_bytes(b"\xef\xbb\xbf" + (DEMAND_HEADER + "EV,Dy oxide,*,30,\n").encode())
+    done = run_cli("solve", plan, "-o", "out.xlsx")
+    assert done.exit_code == 0 and "warning" not in done.stderr
+
+
+@pytest.mark.parametrize("data, expect", [
+    ((DEMAND_HEADER + "EV,Dy oxide,*,30,\n").encode("utf-16"), "Demand.csv: is UTF-16 text or not text at all"),
+    ((DEMAND_HEADER + "EV,Dy oxide,*,30,\x81\n").encode("latin-1"),
+     "Demand.csv line 2: byte 0x81 is neither UTF-8 nor Windows-1252 text"),
+])
+def test_text_that_is_neither_utf8_nor_windows_1252_is_refused_naming_the_file(plan, data, expect):
+    (plan / "Demand.csv").write_bytes(data)
+    solve_fails(plan, expect=expect)
