@@ -45,6 +45,11 @@ def about_rows() -> list[dict]:
                          "example": "" if c.example is None else c.example})
     rows.append({"sheet": "(any)", "column": "reference / notes", "required": "no", "type": "text", "unit": "",
                  "default": "", "meaning": "kept silently: cite the source of every number here", "example": "[S16]"})
+    rows.append({"sheet": "(any)", "column": "(every number)", "required": "", "type": "number", "unit": "",
+                 "default": "", "meaning": f"finite, between -{S.MAX_MAGNITUDE:g} and {S.MAX_MAGNITUDE:g} (the solver "
+                 "reads 1e20 as infinity); where the default is 'no limit', leave the cell blank or write inf. "
+                 f"Discount factors, given or from discount_rate, at most {S.MAX_DISCOUNT_FACTOR:g}",
+                 "example": 1e9})
     return rows
 
 

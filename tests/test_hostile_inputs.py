@@ -287,3 +287,52 @@ def test_utf8_with_byte_order_mark_is_read_silently(plan, tmp_path):
 def test_text_that_is_neither_utf8_nor_windows_1252_is_refused_naming_the_file(plan, data, expect):
     (plan / "Demand.csv").write_bytes(data)
     solve_fails(plan, expect=expect)
+
+
+# ---------------------------------------------------------------- numbers: finite, within ±1e12, located
+
+BEYOND = "is beyond ±1e+12, the largest magnitude reeplan accepts"
+
+
+@pytest.mark.parametrize("sheet, cells, expect", [
+    ("Demand", {"demand_t": 1e20}, f"Demand row 2, column demand_t: 1e+20 {BEYOND}"),  # HiGHS's infinity
+    ("Demand", {"demand_t": "1E13"}, f"Demand row 2, column demand_t: 1e+13 {BEYOND}"),
+    ("Supply", {"price": -2e12}, f"Supply row 2, column price: -2e+12 {BEYOND}"),
+    ("Supply", {"capacity_t": "1" * 400}, "Supply row 2, column capacity_t: " + "1" * 400 + " is infinite"),
+    ("Stockpiles", {"max_level_t": 1e15}, f"Stockpiles row 2, column max_level_t: 1e+15 {BEYOND} (leave the cell "
+                                           "blank for no limit)"),
+    ("Sources", {"source": "Chi\x01na"}, "Sources row 2, column source: contains the control character U+0001"),
+])
+@pytest.mark.parametrize("kind", ["csv", "xlsx"])
+def test_numbers_beyond_the_documented_magnitude_are_located(plan, tmp_path, sheet, cells, expect, kind):
+    sheets = dict(VALID, Stockpiles=[{"stockpile": "NDS", "material": "Dy oxide", "initial_t": 5}])
+    sheets[sheet] = [dict(sheets[sheet][0], **cells)] + sheets[sheet][1:]
+    if kind == "xlsx" and isinstance(next(iter(cells.values())), str):
+        pytest.skip("text a program would not write to a workbook: the CSV case")
+    inp = write_input(tmp_path / "in", sheets) if kind == "csv" else xlsx_of(sheets, tmp_path / "in.xlsx")
+    solve_fails(inp, expect=expect)
+
+
+def test_scenario_overrides_stay_within_the_magnitude(plan):
+    (plan / "Scenarios.csv").write_text("scenario\nsurge\n")
+    (plan / "Overrides.csv").write_text("scenario,sheet,column,operation,value\nsurge,Demand,demand_t,scale,1e11\n")
+    solve_fails(plan, "--scenario", "surge", expect=f"Overrides row 2, column value: makes demand_t invalid: 3e+12 {BEYOND}")
+
+
+def test_a_discount_rate_near_minus_one_cannot_reach_the_solver_infinity(plan):
+    (plan / "Settings.csv").write_text("key,value\ndiscount_rate,-0.99999999\n")
+    solve_fails(plan, expect="Settings row 2, column value: discount_rate makes discount factors above 1e+06")
+
+
+@pytest.mark.parametrize("written, expect", [
+    (b"NaN", "Demand row 2, column demand_t: NaN ('not a number', as a program may write it) is not a value"),
+    (b"INF", "Demand row 2, column demand_t: inf is infinite; expected a finite number"),
+    (b"12abc", "Demand row 2, column demand_t: '12abc' is not a number"),
+])
+def test_non_finite_numeric_cells_written_by_a_program_are_located(tmp_path, monkeypatch, written, expect):
+    monkeypatch.chdir(tmp_path)
+    path = xlsx_of(VALID, tmp_path / "in.xlsx")
+    demand = f"xl/worksheets/sheet{list(VALID).index('Demand') + 1}.xml"
+    rewrite_member(path, demand, lambda xml: xml.replace(b'<c r="D2" t="n"><v>30</v>',
+                                                         b'<c r="D2" t="n"><v>' + written + b"</v>"))
+    solve_fails(path, expect=expect)
