@@ -62,6 +62,17 @@ def _run(action) -> int:
 @click.version_option(package_name="reeplan", message="reeplan %(version)s")
 def cli():
     """reeplan: who gets scarce rare earth supply, and what one more licensed tonne is worth."""
+    _tolerant_console()
+
+
+def _tolerant_console() -> None:
+    """A console that cannot encode a character (a Chinese name on a Latin-1 terminal) shows an escape
+    instead of failing a run whose outputs are already written."""
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.reconfigure(errors="backslashreplace")
+        except (AttributeError, ValueError, OSError):
+            pass  # not a text stream we can change (e.g. replaced by a test harness)
 
 
 @cli.command()

@@ -8,6 +8,8 @@ import json
 import os
 import re
 import stat
+import subprocess
+import sys
 import time
 import zipfile
 from pathlib import Path
@@ -394,3 +396,20 @@ def test_validation_report_of_a_workbook_keeps_only_the_planners_own_formulas(pl
     done = run_cli("validate", path, "--report", "report.xlsx")
     assert done.exit_code == 2 and "Supply row 2, column capacity_t: formula =2*25 has no saved value" in done.stderr
     assert formula_cells(tmp_path / "report.xlsx") == {("Supply", "D2")}
+
+
+# ---------------------------------------------------------------- a console that cannot encode a name
+
+@pytest.mark.parametrize("encoding", ["ascii", "latin-1"])
+def test_a_console_that_cannot_encode_a_name_does_not_fail_the_run(tmp_path, encoding):
+    rename = {"China": "中国", "EV": "电动车"}
+    sheets = {name: [{k: rename.get(v, v) for k, v in r.items()} for r in rows] for name, rows in VALID.items()}
+    sheets["Demand"] = [dict(sheets["Demand"][0], demand_t=60, 备注="x")]  # the licence binds; an unknown column
+    inp = write_input(tmp_path / "plan", sheets)
+    done = subprocess.run([sys.executable, "-m", "planner", "solve", str(inp), "-o", "out.xlsx", "--json", "out.json"],
+                          cwd=tmp_path, capture_output=True, env=dict(os.environ, PYTHONIOENCODING=encoding))
+    stdout, stderr = done.stdout.decode("utf-8", "replace"), done.stderr.decode("utf-8", "replace")
+    assert done.returncode == 0, stderr
+    assert "Traceback" not in stderr and "warning: Demand row 1, column " in stderr
+    assert "/ Dy oxide / 2026" in stdout and "result workbook: out.xlsx" in stdout
+    assert (tmp_path / "out.xlsx").exists() and (tmp_path / "out.json").exists()
