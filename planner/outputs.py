@@ -17,6 +17,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from planner.issues import InputError, Problem
+from planner.reader import csv_files
 
 
 class OutputError(Exception):
@@ -40,9 +41,7 @@ def _same(a: Path, b: Path) -> bool:
 def input_files(path: Path) -> list[Path]:
     """The files an input consists of: the workbook itself, or every .csv file of a CSV folder."""
     path = Path(path)
-    if path.is_dir():
-        return sorted(p for p in path.iterdir() if p.suffix.lower() == ".csv")
-    return [path]
+    return csv_files(path) if path.is_dir() else [path]
 
 
 def conflicts(inputs: list[Path], outputs: dict[str, Path]) -> list[Problem]:
