@@ -134,15 +134,16 @@ def validate(input_path, report):
 
 def _report_invalid(input_path, exc: InputError, report: Path, outputs) -> None:
     """`validate --report` on an invalid input: its purpose, so the report is written although we exit 2."""
-    try:
-        if isinstance(exc, UnreadableInput):
-            raise exc
-        write_issue_report(Path(input_path), exc.problems + exc.warnings, report)
-    except UnreadableInput:
-        click.echo("no validation report: the input cannot be read (see below)", err=True)
-        return
-    outputs.commit()
-    click.echo(f"validation report: {report}", err=True)
+    if not isinstance(exc, UnreadableInput):
+        try:
+            write_issue_report(Path(input_path), exc.problems + exc.warnings, report)
+        except UnreadableInput:
+            pass
+        else:
+            outputs.commit()
+            click.echo(f"validation report: {report}", err=True)
+            return
+    click.echo("no validation report: the input cannot be read (see below)", err=True)
 
 
 @cli.command()
@@ -151,7 +152,7 @@ def _report_invalid(input_path, exc: InputError, report: Path, outputs) -> None:
 def template(output, blank):
     """Write the input template (with the bundled data unless --blank)."""
     def body():
-        with planned([] if blank else [bundled_input()], {"OUT.xlsx": output}):
+        with planned([] if blank else [bundled_input()], {"output": output}):
             write_template(output, None if blank else read_input(bundled_input()))
         click.echo(f"template: {output}")
     sys.exit(_run(body))

@@ -24,12 +24,9 @@ from planner.cli import cli
 from tests.conftest import write_input
 from tests.test_validation import VALID
 
-EXAMPLE = Path(__file__).resolve().parents[1] / "inputs" / "example"
-
-
-def run_cli(*args, env=None):
+def run_cli(*args):
     """Run `reeplan ARGS` in this process; an exception other than SystemExit is a bug."""
-    result = CliRunner(env=env).invoke(cli, [str(a) for a in args], catch_exceptions=True)
+    result = CliRunner().invoke(cli, [str(a) for a in args], catch_exceptions=True)
     if result.exception is not None and not isinstance(result.exception, SystemExit):
         raise result.exception
     return result
@@ -56,7 +53,7 @@ def plan(tmp_path, monkeypatch):
 @pytest.mark.parametrize("args", [
     ["--json", "plan/Demand.csv"],
     ["-o", "plan/Supply.csv"],
-    ["-o", "plan/supply.CSV"],  # read as Supply by a planner on a case-insensitive disk
+    ["-o", "plan/supply.CSV"],  # any case of a sheet's name is read as that sheet
     ["--json", "./plan/../plan/Demand.csv"],
     ["--json", "plan/Scenarios.csv"],  # not there yet, but would be read as input next time
     ["-o", "link.xlsx"],  # a symlink to an input file
