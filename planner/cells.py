@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import re
 
 from planner import schema as S
 from planner.reader import NoSavedValue
@@ -12,6 +13,7 @@ EXCEL_ERRORS = {"#N/A", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#NULL
 TRUE_WORDS = {"true", "yes", "y", "1", "1.0"}
 FALSE_WORDS = {"false", "no", "n", "0", "0.0"}
 INFINITY_WORDS = {"inf", "infinity", "∞", "no limit"}
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")  # no spreadsheet cell can hold these
 
 
 class CellError(ValueError):
@@ -32,6 +34,11 @@ def _unreadable(value) -> None:
                         "LibreOffice, save it, and run again")
     if isinstance(value, str) and value.strip().upper() in EXCEL_ERRORS:
         raise CellError(f"Excel error value {value.strip().upper()}; expected a number")
+    if isinstance(value, float) and math.isnan(value):
+        raise CellError("NaN ('not a number', as a program may write it) is not a value")
+    if isinstance(value, str) and (bad := CONTROL_CHARACTERS.search(value)):
+        raise CellError(f"contains the control character U+{ord(bad.group()):04X}, which no spreadsheet cell can "
+                        "hold: remove it")
 
 
 def parse_number(value, *, allow_infinity=False) -> float:
@@ -39,7 +46,10 @@ def parse_number(value, *, allow_infinity=False) -> float:
     if isinstance(value, bool):
         raise CellError(f"{str(value).upper()} is not a number")
     if isinstance(value, (int, float)):
-        number = float(value)
+        try:
+            number = float(value)
+        except OverflowError:  # an integer with hundreds of digits
+            number = math.copysign(math.inf, value)
     else:
         text = str(value).strip()
         if allow_infinity and text.lower() in INFINITY_WORDS:
@@ -52,8 +62,14 @@ def parse_number(value, *, allow_infinity=False) -> float:
             number = math.nan
         if math.isnan(number):
             raise CellError(f"'{text}' is not a number")
-    if math.isnan(number) or (math.isinf(number) and not allow_infinity):
-        raise CellError(f"{value} is not a finite number")
+    if math.isinf(number):
+        if allow_infinity and number > 0:
+            return S.INF
+        raise CellError(f"{value} is infinite; expected a finite number" +
+                        (" (leave the cell blank for no limit)" if allow_infinity else ""))
+    if abs(number) > S.MAX_MAGNITUDE:
+        raise CellError(f"{number:g} is beyond ±{S.MAX_MAGNITUDE:g}, the largest magnitude reeplan accepts" +
+                        (" (leave the cell blank for no limit)" if allow_infinity else ""))
     return number
 
 

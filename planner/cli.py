@@ -12,8 +12,9 @@ from pathlib import Path
 import click
 
 from planner.issue_report import write_issue_report
-from planner.issues import InputError, Problem
-from planner.reader import read_input
+from planner.issues import InputError
+from planner.outputs import OutputError, planned
+from planner.reader import UnreadableInput, read_input
 from planner.report import decorate
 from planner.overrides import BASE
 from planner.run import NoPlan, bundled_input, load, solve_plan
@@ -27,12 +28,6 @@ EXIT_OK, EXIT_OTHER, EXIT_INVALID, EXIT_NO_PLAN = 0, 1, 2, 3
 
 def default_output(input_path: Path, command: str, suffix: str = ".xlsx") -> Path:
     return Path("results") / f"{input_path.stem}-{command}{suffix}"
-
-
-def _refuse_overwrite(input_path: Path, *outputs: Path | None) -> None:
-    for out in outputs:
-        if out is not None and out.exists() and out.resolve() == input_path.resolve():
-            raise InputError([Problem(str(out), None, None, "this output path is the input file: it is never overwritten")])
 
 
 def _warn(problems) -> None:
@@ -53,6 +48,9 @@ def _run(action) -> int:
     except NoPlan as exc:
         click.echo(str(exc), err=True)
         return EXIT_NO_PLAN
+    except OutputError as exc:
+        click.echo(f"error: {exc} (nothing was written)", err=True)
+        return EXIT_OTHER
     except Exception as exc:  # noqa: BLE001 - the last line of defence for a planner-facing tool
         if os.environ.get("REEPLAN_DEBUG"):
             raise
@@ -64,6 +62,17 @@ def _run(action) -> int:
 @click.version_option(package_name="reeplan", message="reeplan %(version)s")
 def cli():
     """reeplan: who gets scarce rare earth supply, and what one more licensed tonne is worth."""
+    _tolerant_console()
+
+
+def _tolerant_console() -> None:
+    """A console that cannot encode a character (a Chinese name on a Latin-1 terminal) shows an escape
+    instead of failing a run whose outputs are already written."""
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.reconfigure(errors="backslashreplace")
+        except (AttributeError, ValueError, OSError):
+            pass  # not a text stream we can change (e.g. replaced by a test harness)
 
 
 @cli.command()
@@ -77,27 +86,29 @@ def solve(input_path, output, json_path, scenario, all_scenarios):
     def body():
         path = input_path or bundled_input()
         out = output or default_output(path, "scenarios" if all_scenarios else "solve")
-        _refuse_overwrite(path, out, json_path)
-        loaded = load(path)
-        _warn(loaded.warnings)
-        if all_scenarios:
-            return _solve_all(loaded, out)
-        outcome = solve_plan(loaded, scenario or BASE)
-        _warn(outcome.warnings)
-        write_workbook(outcome.result.sheets, out, decorate=lambda wb: decorate(wb, outcome.result))
-        if json_path:
-            write_json(outcome.result.to_json(outcome.solution.status, outcome.solution.objective), json_path)
-        click.echo(summary_text(loaded.data, outcome, out))
+        with planned([path], {"-o" if output else "output": out, "--json": json_path}):
+            loaded = load(path)
+            _warn(loaded.warnings)
+            if all_scenarios:
+                text = _solve_all(loaded, out)
+            else:
+                outcome = solve_plan(loaded, scenario or BASE)
+                _warn(outcome.warnings)
+                write_workbook(outcome.result.sheets, out, decorate=lambda wb: decorate(wb, outcome.result))
+                if json_path:
+                    write_json(outcome.result.to_json(outcome.solution.status, outcome.solution.objective), json_path)
+                text = summary_text(loaded.data, outcome, out)
+        click.echo(text)  # once every output is in place
     sys.exit(_run(body))
 
 
-def _solve_all(loaded, out: Path) -> None:
+def _solve_all(loaded, out: Path) -> str:
     names = scenario_names(loaded)
     with click.progressbar(length=len(names), label="scenarios", file=sys.stderr) as bar:
         sheets = compare_scenarios(loaded, progress=lambda name: bar.update(1), warn=_warn)
     write_workbook(sheets, out)
-    click.echo(sheets["Scenarios"].drop(columns=["note"], errors="ignore").to_string(index=False))
-    click.echo(f"comparison workbook: {out}")
+    table = sheets["Scenarios"].drop(columns=["note"], errors="ignore").to_string(index=False)
+    return f"{table}\ncomparison workbook: {out}"
 
 
 @cli.command()
@@ -107,19 +118,32 @@ def _solve_all(loaded, out: Path) -> None:
 def validate(input_path, report):
     """Report every problem in INPUT; exit 0 if there is none."""
     def body():
-        _refuse_overwrite(input_path, report)
-        try:
-            loaded = load(input_path)
-        except InputError as exc:
-            if report and Path(input_path).exists() and Path(input_path).suffix.lower() != ".xls":
-                write_issue_report(Path(input_path), exc.problems + exc.warnings, report)
-                click.echo(f"validation report: {report}", err=True)
-            raise
-        _warn(loaded.warnings)
-        if report:
-            write_issue_report(Path(input_path), loaded.warnings, report)
+        with planned([input_path], {"--report": report}) as outputs:
+            try:
+                loaded = load(input_path)
+            except InputError as exc:
+                if report:
+                    _report_invalid(input_path, exc, report, outputs)
+                raise
+            _warn(loaded.warnings)
+            if report:
+                write_issue_report(Path(input_path), loaded.warnings, report)
         click.echo(f"{input_path}: valid ({len(loaded.warnings)} warning(s))")
     sys.exit(_run(body))
+
+
+def _report_invalid(input_path, exc: InputError, report: Path, outputs) -> None:
+    """`validate --report` on an invalid input: its purpose, so the report is written although we exit 2."""
+    if not isinstance(exc, UnreadableInput):
+        try:
+            write_issue_report(Path(input_path), exc.problems + exc.warnings, report)
+        except UnreadableInput:
+            pass
+        else:
+            outputs.commit()
+            click.echo(f"validation report: {report}", err=True)
+            return
+    click.echo("no validation report: the input cannot be read (see below)", err=True)
 
 
 @cli.command()
@@ -128,7 +152,8 @@ def validate(input_path, report):
 def template(output, blank):
     """Write the input template (with the bundled data unless --blank)."""
     def body():
-        write_template(output, None if blank else read_input(bundled_input()))
+        with planned([] if blank else [bundled_input()], {"output": output}):
+            write_template(output, None if blank else read_input(bundled_input()))
         click.echo(f"template: {output}")
     sys.exit(_run(body))
 

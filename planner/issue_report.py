@@ -14,26 +14,30 @@ from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from planner.issues import WARNING, Problem
-from planner.reader import read_input
-from planner.workbook import atomic_path, write_table
+from planner.reader import open_workbook_safely, read_input
+from planner.workbook import cell_value, safe_text, save_workbook, write_table
 
 ERROR_FILL = PatternFill("solid", fgColor="FFC7CE")
 WARNING_FILL = PatternFill("solid", fgColor="FFEB9C")
 
 
-def _copy_of_input(path: Path) -> openpyxl.Workbook:
-    if path.is_dir():  # a CSV folder becomes a workbook with one sheet per file, cells as written
+def _copy_of_input(path: Path) -> tuple[openpyxl.Workbook, frozenset]:
+    """The input as a workbook, and the planner's own formulas in it (which stay formulas in the report)."""
+    if path.is_dir():  # a CSV folder becomes a workbook with one sheet per file, cells as written (text)
         wb = openpyxl.Workbook()
         wb.remove(wb.active)
         for name, table in read_input(path).tables.items():
             ws = wb.create_sheet(name)
             headers = list(table.headers)
-            ws.append([table.headers[h] for h in headers])
+            ws.append([cell_value(table.headers[h]) for h in headers])
             for row, cells in table.rows:
                 for i, h in enumerate(headers, start=1):
-                    ws.cell(row=row, column=i, value=cells.get(h))
-        return wb
-    return openpyxl.load_workbook(path)
+                    ws.cell(row=row, column=i, value=cell_value(cells.get(h)))
+        return wb, frozenset()
+    with open_workbook_safely(path):
+        wb = openpyxl.load_workbook(path)
+    return wb, frozenset((ws.title, c.coordinate) for ws in wb.worksheets for c in ws._cells.values()
+                         if c.data_type == "f")
 
 
 def _sheet(wb, name: str):
@@ -50,7 +54,7 @@ def _column_index(ws, column: str | None) -> int | None:
 
 
 def write_issue_report(path: Path, problems: list[Problem], target: Path) -> None:
-    wb = _copy_of_input(path)
+    wb, formulas = _copy_of_input(path)
     rows = []
     for p in problems:
         ws = _sheet(wb, p.sheet)
@@ -60,7 +64,7 @@ def write_issue_report(path: Path, problems: list[Problem], target: Path) -> Non
             cell = ws.cell(row=p.row, column=col)
             cell.fill = WARNING_FILL if p.severity == WARNING else ERROR_FILL
             text = p.message if cell.comment is None else cell.comment.text + "\n" + p.message
-            cell.comment = Comment(text, "reeplan", width=300, height=100)
+            cell.comment = Comment(safe_text(text), "reeplan", width=300, height=100)
             address = f"'{ws.title}'!{get_column_letter(col)}{p.row}"
         rows.append({"severity": p.severity, "sheet": p.sheet, "row": p.row, "column": p.column,
                      "message": p.message, "go to": "go to cell" if address else "", "_address": address})
@@ -72,5 +76,4 @@ def write_issue_report(path: Path, problems: list[Problem], target: Path) -> Non
             link = issues.cell(row=i, column=6)
             link.hyperlink = f"#{address}"
             link.font = Font(color="0563C1", underline="single")
-    with atomic_path(target) as tmp:
-        wb.save(tmp)
+    save_workbook(wb, target, keep_formulas=formulas)

@@ -9,6 +9,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 INF = float("inf")
+# The largest magnitude of any number in an input (HiGHS reads 1e20 and above as infinity): a cell beyond
+# it is an error naming the cell. Where a column's default is "no limit", leave it blank or write `inf`.
+MAX_MAGNITUDE = 1e12
+# The largest discount factor, given or computed from discount_rate, so that factor × price stays below 1e18.
+MAX_DISCOUNT_FACTOR = 1e6
 ALL_PERIODS = "*"
 CHANNEL_FREE = "free"
 CHANNEL_CONTROLLED = "controlled"
@@ -24,7 +29,7 @@ QUANTITY = "quantity"  # number >= 0
 RATE = "rate"  # number in [0, 1]
 COUNT = "count"  # whole number >= 0
 FACTOR = "factor"  # number > 0
-NUMBER = "number"  # any finite number
+NUMBER = "number"  # any finite number (every number: |x| <= MAX_MAGNITUDE)
 BOOL = "bool"  # TRUE/FALSE, yes/no, y/n, 1/0
 TEXT = "text"  # free text
 CHOICE = "choice"  # one of `choices`

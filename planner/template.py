@@ -18,7 +18,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from planner import schema as S
 from planner.cells import CellError, parse_cell
 from planner.reader import RawInput
-from planner.workbook import atomic_path, write_table
+from planner.workbook import save_workbook, write_table
 
 INPUT_FILL = PatternFill("solid", fgColor="FFF8E1")
 HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
@@ -45,6 +45,11 @@ def about_rows() -> list[dict]:
                          "example": "" if c.example is None else c.example})
     rows.append({"sheet": "(any)", "column": "reference / notes", "required": "no", "type": "text", "unit": "",
                  "default": "", "meaning": "kept silently: cite the source of every number here", "example": "[S16]"})
+    rows.append({"sheet": "(any)", "column": "(every number)", "required": "", "type": "number", "unit": "",
+                 "default": "", "meaning": f"finite, between -{S.MAX_MAGNITUDE:g} and {S.MAX_MAGNITUDE:g} (the solver "
+                 "reads 1e20 as infinity); where the default is 'no limit', leave the cell blank or write inf. "
+                 f"Discount factors, given or from discount_rate, at most {S.MAX_DISCOUNT_FACTOR:g}",
+                 "example": 1e9})
     return rows
 
 
@@ -103,8 +108,7 @@ def write_template(target: Path, raw: RawInput | None) -> None:
             for _, cells in table.rows:
                 ws.append([_typed(sheet.column(h.lower()), cells.get(h.lower())) for h in headers])
         _style_sheet(ws, sheet, headers, id_ranges)
-    with atomic_path(target) as tmp:
-        wb.save(tmp)
+    save_workbook(wb, target)
 
 
 def _style_sheet(ws, sheet: S.Sheet, headers: list[str], id_ranges: dict[str, str]) -> None:

@@ -26,7 +26,7 @@ PROBABILITY_TOLERANCE = 1e-6
 class _Validator:
     def __init__(self, raw: RawInput):
         self.raw = raw
-        self.problems: list[Problem] = []
+        self.problems: list[Problem] = list(raw.problems)  # found while reading (duplicates, encodings)
         self.rows: dict[str, list[tuple[int, dict]]] = {}
         self.names: dict[str, dict[str, str]] = {}  # sheet -> casefolded name -> name as defined
 
@@ -297,4 +297,31 @@ def validate(raw: RawInput) -> tuple[PlanData | None, list[Problem]]:
     if any(p.severity != WARNING for p in v.problems):
         return None, v.problems
     settings = {r["key"]: r["value"] for _, r in v.rows.get("Settings", [])}
-    return PlanData(tables=tables, settings=settings), v.problems
+    data = PlanData(tables=tables, settings=settings)
+    problems = v.problems + _discount_problems(data, v.rows)
+    if any(p.severity != WARNING for p in problems):
+        return None, problems
+    return data, problems
+
+
+def _discount_problems(data: PlanData, rows: dict[str, list[tuple[int, dict]]]) -> list[Problem]:
+    """Discount factors above MAX_DISCOUNT_FACTOR (given, or from a discount_rate near -1) are refused:
+    factor × price must stay far below the solver's infinity."""
+    rate_row = next((row for row, r in rows.get("Settings", []) if r["key"] == "discount_rate"), None)
+    limit = f"{S.MAX_DISCOUNT_FACTOR:g}"
+    try:
+        factors = list(data.discount_factors().items())
+    except OverflowError:
+        return [Problem("Settings", rate_row, "value", f"discount_rate makes the discount factors of later periods "
+                                                       f"overflow; they may not exceed {limit}")]
+    problems, computed = [], []
+    for (row, r), (period, factor) in zip(rows.get("Periods", []), factors):
+        if factor > S.MAX_DISCOUNT_FACTOR and r["discount_factor"] is not None:
+            problems.append(Problem("Periods", row, "discount_factor", f"{factor:g} is above {limit}, the largest "
+                                                                       "discount factor reeplan accepts"))
+        elif factor > S.MAX_DISCOUNT_FACTOR:
+            computed.append(f"{period}: {factor:g}")
+    if computed:
+        problems.append(Problem("Settings", rate_row, "value", f"discount_rate makes discount factors above {limit}, "
+                                                               f"the largest reeplan accepts ({computed[0]})"))
+    return problems

