@@ -106,10 +106,12 @@ def _run_pickled(job_bytes: bytes, key: str, cases: list[Case]) -> list:
 class Pool:
     """Where the solves run: in this process (workers=1), on local processes, or on a Dask scheduler."""
 
-    def __init__(self, workers: int = 1, dask: str | None = None, progress: Callable[[int], None] | None = None):
+    def __init__(self, workers: int = 1, dask: str | None = None, progress: Callable[[int], None] | None = None,
+                 chunk: int | None = None):
         self.workers = max(1, int(workers))
         self.dask_address = dask
         self.progress = progress or (lambda n: None)
+        self.chunk = chunk  # cases per chunk; by default from the LP's size (never from the number of workers)
         self._executor = None
         self._client = None
 
@@ -133,7 +135,7 @@ class Pool:
 
     def map(self, job: Job, cases: list[Case]) -> list:
         """Every case's readout, in case order."""
-        size = chunk_size(job.lp)
+        size = self.chunk or chunk_size(job.lp)
         chunks = [cases[i:i + size] for i in range(0, len(cases), size)]
         if not self.parallel or len(chunks) <= 1:
             results = []

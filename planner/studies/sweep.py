@@ -298,7 +298,12 @@ def run_exact(model: SweepModel) -> tuple[Curve, list[DescribedBreakpoint]]:
     return curve, [_describe(b, namer) for b in curve.breakpoints()]
 
 
+REPORTED_COLUMNS = {"short", "buy", "run", "acq", "rel", "size"}  # moves and uses are bookkeeping
+
+
 def _describe(b: Breakpoint, namer: Namer) -> DescribedBreakpoint:
+    """The limits that start or stop binding, and the shortfalls, purchases, processes and stock moves that
+    end or start, in planner words."""
     changes = []
     for items, row_text, column_text in ((b.became_nonbasic, "starts binding", "ends"),
                                          (b.became_basic, "stops binding", "starts")):
@@ -309,6 +314,8 @@ def _describe(b: Breakpoint, namer: Namer) -> DescribedBreakpoint:
                     changes.append(f"{words} {row_text}")
             else:
                 family, words = namer.column(index)
-                if family == "short":
+                if family in REPORTED_COLUMNS:
                     changes.append(f"{words} {column_text}")
+    if not changes:
+        changes.append("material is rerouted between channels (no limit starts or stops binding)")
     return DescribedBreakpoint(b.value, b.objective, b.slope_left, b.slope_right, changes)

@@ -1,0 +1,171 @@
+"""Study results as tables (one per workbook sheet) and as the JSON of SPEC §5."""
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+
+from planner.studies.stockpile import StockpileResult
+from planner.studies.sweep import DescribedBreakpoint, Parameter, Point, SweepModel
+
+
+def _number(value):
+    if value is None:
+        return None
+    value = float(value)
+    return value if math.isfinite(value) else None
+
+
+def _nested(groups: list[tuple[str, str]], values) -> dict[str, dict[str, float | None]]:
+    """{sector: {material: t}} from per-(sector, material) values."""
+    out: dict[str, dict[str, float | None]] = {}
+    for (sector, material), value in zip(groups, values):
+        out.setdefault(sector, {})[material] = _number(value)
+    return out
+
+
+def group_label(group: tuple[str, str]) -> str:
+    return f"{group[0]} / {group[1]}"
+
+
+# ---------------------------------------------------------------- sweeps
+
+def sweep_tables(parameter: Parameter, model: SweepModel, points: list[Point], groups: list[tuple[str, str]],
+                 breakpoints: list[DescribedBreakpoint] | None) -> dict[str, pd.DataFrame]:
+    licence_keys = model.compiled.row_keys["licence"]
+    keys = ", ".join(f"{k} = {';'.join(v)}" for k, v in parameter.keys.items()) or "every row"
+    about = pd.DataFrame([("sheet", parameter.sheet), ("column", parameter.column),
+                          ("operation", parameter.operation), ("rows", keys),
+                          ("values", f"{points[0].value:g} … {points[-1].value:g} ({len(points)} points)"),
+                          ("exact breakpoints", "yes" if breakpoints is not None else "no (grid)")],
+                         columns=["item", "value"])
+    rows = []
+    for p in points:
+        row = {"value": p.value, "status": "optimal" if p.objective is not None else "no plan",
+               "objective": p.objective}
+        row.update({f"unmet {group_label(g)}_t": u for g, u in zip(groups, p.unmet)})
+        rows.append(row)
+    licences = pd.DataFrame([
+        {"value": p.value, "source": k[0], "material": k[1], "period": k[2], "end_use": k[3], "cap_t": cap,
+         "flow_t": flow, "shadow_price": price}
+        for p in points if p.objective is not None
+        for k, cap, flow, price in zip(licence_keys, p.licence_cap, p.licence_flow, p.licence_shadow)])
+    tables = {"Sweep": about, "Points": pd.DataFrame(rows), "LicenceShadowPrices": licences}
+    if breakpoints is not None:
+        tables["Breakpoints"] = pd.DataFrame(
+            [{"value": b.value, "objective": b.objective, "slope_left": b.slope_left, "slope_right": b.slope_right,
+              "changes": "; ".join(b.changes)} for b in breakpoints],
+            columns=["value", "objective", "slope_left", "slope_right", "changes"])
+    return tables
+
+
+def sweep_json(parameter: Parameter, model: SweepModel, points: list[Point], groups: list[tuple[str, str]],
+               breakpoints: list[DescribedBreakpoint] | None) -> dict:
+    licence_keys = model.compiled.row_keys["licence"]
+    payload = {
+        "parameter": parameter.describe(),
+        "points": [{
+            "value": p.value, "objective": _number(p.objective), "unmet_t": _nested(groups, p.unmet),
+            "licence_shadow_prices": [
+                {"source": k[0], "material": k[1], "period": k[2], "end_use": k[3], "cap_t": _number(cap),
+                 "flow_t": _number(flow), "shadow_price": _number(price)}
+                for k, cap, flow, price in zip(licence_keys, p.licence_cap, p.licence_flow, p.licence_shadow)]
+                if p.objective is not None else []}
+            for p in points],
+    }
+    if breakpoints is not None:
+        payload["breakpoints"] = [{"value": b.value, "objective": b.objective, "slope_left": b.slope_left,
+                                   "slope_right": b.slope_right, "changes": b.changes} for b in breakpoints]
+    return payload
+
+
+# ---------------------------------------------------------------- stockpile sizing
+
+def stockpile_tables(result: StockpileResult) -> dict[str, pd.DataFrame]:
+    summary = pd.DataFrame([
+        ("recourse problem RP (optimal expected cost)", result.rp),
+        ("wait-and-see WS (perfect information)", result.ws),
+        ("expected result of the mean-value decision EEV", result.eev),
+        ("value of the stochastic solution VSS = EEV − RP", result.vss),
+        ("expected value of perfect information EVPI = RP − WS", result.evpi),
+        ("scenarios", len(result.names)), ("method", result.method), ("risk_weight", result.risk_weight),
+        ("cvar_alpha", result.alpha), ("branch_period", result.branch_period),
+    ] + ([("mean-value decision leaves without a plan", ", ".join(result.eev_no_plan))] if result.eev_no_plan else []),
+        columns=["figure", "value"])
+    sizes = pd.DataFrame([{
+        "stockpile": s.stockpile, "material": s.material, "initial_t": s.initial_t, "level_t": s.level_t,
+        "added_t": s.level_t - s.initial_t, "size_cost": s.size_cost, "marginal_value_last": s.marginal_value_last,
+        "marginal_value_next": s.marginal_value_next} for s in result.sizes],
+        columns=["stockpile", "material", "initial_t", "level_t", "added_t", "size_cost", "marginal_value_last",
+                 "marginal_value_next"])
+    unmet = pd.DataFrame({"sector": [g[0] for g in result.groups], "material": [g[1] for g in result.groups],
+                          "expected_unmet_t": result.expected_unmet(), "worst_unmet_t": result.worst_unmet(),
+                          "cvar_unmet_t": result.cvar_unmet()})
+    scenarios = pd.DataFrame({"scenario": result.names, "probability": result.probability, "cost": result.cost})
+    for i, g in enumerate(result.groups):
+        scenarios[f"unmet {group_label(g)}_t"] = result.unmet[:, i]
+    for i, h in enumerate(result.stock_rows):
+        scenarios[f"stock used {h[0]} / {h[1]}_t"] = result.used[:, i]
+    curve = pd.DataFrame([{
+        "stockpile": c.stockpile, "material": c.material, "level_t": c.level_t, "expected_cost": c.expected_cost,
+        "cvar_cost": c.cvar_cost, **{f"expected unmet {group_label(g)}_t": u for g, u in zip(result.groups,
+                                                                                             c.expected_unmet)}}
+        for c in result.curve])
+    return {"Summary": summary, "Sizes": sizes, "Unmet": unmet, "Scenarios": scenarios, "SizingCurve": curve}
+
+
+def stockpile_json(result: StockpileResult) -> dict:
+    return {
+        "objective": result.rp,
+        "sizes": [{"stockpile": s.stockpile, "material": s.material, "initial_t": s.initial_t, "level_t": s.level_t,
+                   "marginal_value_last": _number(s.marginal_value_last),
+                   "marginal_value_next": _number(s.marginal_value_next)} for s in result.sizes],
+        "expected_unmet_t": _nested(result.groups, result.expected_unmet()),
+        "worst_unmet_t": _nested(result.groups, result.worst_unmet()),
+        "cvar_unmet_t": _nested(result.groups, result.cvar_unmet()),
+        "rp": result.rp, "ws": result.ws, "eev": _number(result.eev), "vss": _number(result.vss),
+        "evpi": result.evpi, "method": result.method,
+        "scenarios": [{"scenario": name, "probability": float(p), "cost": float(c),
+                       "unmet_t": _nested(result.groups, u)}
+                      for name, p, c, u in zip(result.names, result.probability, result.cost, result.unmet)],
+        "sizing_curve": [{"stockpile": c.stockpile, "material": c.material, "level_t": c.level_t,
+                          "expected_cost": c.expected_cost, "cvar_cost": c.cvar_cost,
+                          "expected_unmet_t": _nested(result.groups, c.expected_unmet)} for c in result.curve],
+    }
+
+
+def stockpile_text(result: StockpileResult, out) -> str:
+    lines = [f"reeplan stockpile: {len(result.names)} scenarios ({result.method})",
+             f"RP {result.rp:,.0f}   WS {result.ws:,.0f}   EEV "
+             f"{'no plan' if result.eev is None else format(result.eev, ',.0f')}   "
+             f"VSS {'—' if result.vss is None else format(result.vss, ',.0f')}   EVPI {result.evpi:,.0f}"]
+    if result.sizes:
+        lines.append("starting levels (t) and the expected saving of the last / next tonne, before size cost:")
+        for s in result.sizes:
+            last = "—" if s.marginal_value_last is None else f"{s.marginal_value_last:,.0f}"
+            following = "—" if s.marginal_value_next is None else f"{s.marginal_value_next:,.0f}"
+            lines.append(f"  {s.stockpile} / {s.material}: {s.level_t:,.2f} (from {s.initial_t:,.2f}); "
+                         f"{last} / {following} vs size cost {s.size_cost:,.0f}")
+    else:
+        lines.append("no sizable stockpile rows: nothing to size (Stockpiles.sizable)")
+    expected = result.expected_unmet()
+    short = [(g, e) for g, e in zip(result.groups, expected) if e > 1e-6]
+    lines.append("expected unmet demand (t): " + (", ".join(f"{group_label(g)} {e:,.1f}" for g, e in short)
+                                                 if short else "none"))
+    lines.append(f"result workbook: {out}")
+    return "\n".join(lines)
+
+
+def sweep_text(parameter: Parameter, points: list[Point], breakpoints, out) -> str:
+    lines = [f"reeplan sweep: {parameter.sheet}.{parameter.column} ({parameter.operation}) over {len(points)} values"]
+    for p in points[:: max(1, len(points) // 12)]:
+        objective = "no plan" if p.objective is None else f"{p.objective:,.0f}"
+        lines.append(f"  {p.value:g}: objective {objective}")
+    if breakpoints is not None:
+        lines.append(f"{len(breakpoints)} breakpoint(s):")
+        for b in breakpoints[:12]:
+            lines.append(f"  {b.value:.6g}: objective {b.objective:,.0f}, slope {b.slope_left:,.0f} → "
+                         f"{b.slope_right:,.0f}; {'; '.join(b.changes[:3])}")
+    lines.append(f"result workbook: {out}")
+    return "\n".join(lines)
+
