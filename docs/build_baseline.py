@@ -447,6 +447,8 @@ def supply_rows(s, source, material, capacities, prices, text, min_take=None):
               min_take_t=min_take, reference=text(None))
         return
     for p, c, pr in zip(PERIODS, capacities, prices):
+        if c == 0:
+            continue  # not producing yet: no row (no purchase possible, nothing to report as a binding limit)
         s.add("Supply", source=source, material=material, period=p, capacity_t=c, price=pr, min_take_t=min_take,
               reference=text(p))
 
@@ -576,6 +578,8 @@ def process_rows(s, process, capacities, cost, description, text):
               reference=text(None))
         return
     for p, c in zip(PERIODS, capacities):
+        if c == 0:
+            continue  # not running yet: no row
         s.add("Processes", process=process, period=p, capacity=c, cost=cost, description=description,
               reference=text(p))
 
@@ -716,11 +720,13 @@ def processes(s):
     # DFARS: until 31 Dec 2026 an allied-made magnet counts; from 1 Jan 2027 only a clean chain [S41]
     for allied, clean in ((DEF_ALLIED, DEF), (SMCO_ALLIED, SMCO)):
         name = f"DFARS 2026 acceptance of {allied}"
-        process_rows(s, name, [BIG] * 4 + [0] * 16, 0, "until 31 Dec 2026 DFARS asks only where a magnet is melted "
-                                                        "or produced: allied magnets qualify (modelling device)",
-                     lambda p: ("DFARS 252.225-7052: 'melted or produced' until 2026" if year_of(p) == 2026 else
-                                "from 1 Jan 2027 also 'mined, refined, separated': no allied magnet of unknown "
-                                "oxide origin qualifies") + " [S41]")
+        for p in PERIODS[:4]:  # no row from 2027: the process does not exist then
+            s.add("Processes", process=name, period=p, capacity=BIG, cost=0,
+                  description="until 31 Dec 2026 DFARS asks only where a magnet is melted or produced: allied "
+                              "magnets qualify (modelling device)",
+                  reference="DFARS 252.225-7052: 'melted or produced' until 2026; from 1 Jan 2027 also 'mined, "
+                            "refined, separated', so no row from 2027Q1: no allied magnet of unknown oxide origin "
+                            "qualifies [S41]")
         recipe(s, name, allied, input_t=1, reference="modelling device: one tonne accepted")
         recipe(s, name, clean, output_t=1, reference="modelling device: one tonne accepted")
 
