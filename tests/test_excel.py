@@ -131,10 +131,11 @@ def test_template_resaved_by_libreoffice_solves_to_the_same_objective(template, 
 @needs_libreoffice
 def test_formula_typed_by_a_planner_and_saved_in_libreoffice(template, tmp_path):
     wb = openpyxl.load_workbook(template)
-    assert [c.value for c in wb["Demand"][2]][:3] == ["defense", "NdFeB magnet", "2026Q1"]
+    assert [c.value for c in wb["Demand"][2]][:3] == ["defense", "NdFeB defense grade", "2026Q1"]
     wb["Demand"]["D2"] = "=2*50"  # defense magnet demand of 2026Q1 typed as a formula
     wb.save(template)
     resaved = resave_in_libreoffice(template, tmp_path / "lo")
     demand = load(resaved).data["Demand"]
-    row = demand[(demand["sector"] == "defense") & (demand["material"] == "NdFeB magnet") & (demand["period"] == "2026Q1")]
+    row = demand[(demand["sector"] == "defense") & (demand["material"] == "NdFeB defense grade")
+                 & (demand["period"] == "2026Q1")]
     assert list(row["demand_t"]) == [100]
