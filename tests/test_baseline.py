@@ -27,11 +27,7 @@ def outcomes(loaded):
 
 
 def test_baseline_validates_with_no_warnings(loaded):
-    # Licences.end_use (SPEC §2) is written already; until the model knows the column it is the one warning.
-    # Remove this filter when end_use lands: the list must then be empty as it stands.
-    warnings = [w for w in loaded.warnings
-                if not (w.sheet == "Licences" and str(w.column).lower() == "end_use" and "unknown column" in w.message)]
-    assert warnings == []
+    assert loaded.warnings == []
     assert len(loaded.data.periods) == 20  # 2026Q1 … 2030Q4
 
 
