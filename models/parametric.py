@@ -91,23 +91,23 @@ def _same_slope(a: float, b: float) -> bool:
     return abs(a - b) <= SLOPE_TOLERANCE * max(1.0, abs(a), abs(b))
 
 
-def trace(lp: LinearProgram, direction: Direction, first: float, last: float, pieces: int | None = None) -> Curve:
+def trace(lp: LinearProgram, direction: Direction, first: float, last: float, pieces: int | None = None,
+          basis: Basis | None = None) -> Curve:
     """The exact optimal-cost curve for v from `first` towards `last` (`lp` holds the bounds at `first`);
-    with `pieces`, stop after that many segments of positive length (e.g. 1 for a one-sided derivative)."""
+    with `pieces`, stop after that many segments of positive length (e.g. 1 for a one-sided derivative);
+    `basis`: a basis to start from (e.g. the optimal one at `first`)."""
     if last < first:  # travel in −v: the same trace with the direction reversed, read back in v
-        down = trace(lp, direction.reversed(), -first, -last, pieces)
+        down = trace(lp, direction.reversed(), -first, -last, pieces, basis)
         segments = [Segment(-s.end, -s.start, s.objective + s.slope * (s.end - s.start), -s.slope, s.basis)
                     for s in reversed(down.segments)]
         feasible = None if down.feasible is None else (-down.feasible[1], -down.feasible[0])
         return Curve(last, first, segments, feasible)
     length = last - first
     scale = max(1.0, abs(first), abs(last))
-    feasible = _feasible_interval(lp, direction, length)
-    if feasible is None:
-        return Curve(first, last, [], None)
-    t, t_end = feasible
     solver = Solver(lp)
     solver.highs.setOptionValue("presolve", "off")
+    if basis is not None:
+        solver.set_basis(*basis)
     back_direction = direction.reversed()
 
     def solve_at(offset: float) -> bool:
@@ -119,9 +119,14 @@ def trace(lp: LinearProgram, direction: Direction, first: float, last: float, pi
         x, r, y, d = solver.values()
         return direction.slope(y, d, status), status, x, r
 
-    if not solve_at(t):
-        return Curve(first, last, [], None)
+    t, t_end, feasible = 0.0, length, None
+    if not solve_at(t):  # the plan starts later in the interval (or nowhere)
+        feasible = _feasible_interval(lp, direction, length)
+        if feasible is None or not solve_at(feasible[0]):
+            return Curve(first, last, [], None)
+        t, t_end = feasible
     objective, start, here = solver.objective, t, t  # f at the segment's start; where the solution was taken
+    t0 = t
     segments: list[Segment] = []
     for _ in range(MAX_STEPS):
         slope, status, x, r = state()
@@ -134,15 +139,22 @@ def trace(lp: LinearProgram, direction: Direction, first: float, last: float, pi
             break
         gap = min(1e-7 * max(length, 1e-9 * scale), (t_end - end) / 2)
         while True:  # just past the breakpoint, with a basis that holds back to it
-            if not solve_at(end + gap):
-                raise ArithmeticError(f"no plan at {first + end + gap} inside the feasible part")
+            planned = solve_at(end + gap)
+            if not planned:
+                break
             slope, status, x, r = state()
             back = step_limit(solver.lp, x, r, response(solver, back_direction, status), back_direction, status)
             if back.length >= gap * (1 - 1e-6) or gap <= 1e-15 * scale:
                 break
             gap /= 16
+        if not planned:  # no plan just past here: find exactly where plans end
+            feasible = feasible or _feasible_interval(lp, direction, length)
+            t_end = min(t_end, feasible[1]) if feasible else end
+            if end >= t_end - 1e-9 * scale:
+                break
+            raise ArithmeticError(f"no plan at {first + end + gap} inside the part with a plan")
         objective, start, here = solver.objective - slope * gap, end, end + gap
-    return Curve(first, last, segments, (first + feasible[0], first + t_end))  # segments may stop early
+    return Curve(first, last, segments, (first + t0, first + t_end))
 
 
 def _moved(lp: LinearProgram, direction: Direction, t: float) -> LinearProgram:

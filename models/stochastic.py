@@ -203,6 +203,7 @@ class ExtensiveForm:
                                 np.searchsorted(cols[order], np.arange(n_cols + 1)).astype(np.int32),
                                 rows[order].astype(np.int32), vals[order].astype(float))
         self.n_shared, self.n_own, self.col0 = n_shared, n_own, col0
+        self.solver: Solver | None = None  # kept between solves: fixed-level solves start warm
         self.own, self.cost_own = own, cost_own
         self.first_in_block = np.flatnonzero(np.isin(own, P.first)) if anticipative else None
 
@@ -218,16 +219,23 @@ class ExtensiveForm:
                       for s, c in enumerate(self.cost_own)])
         return col_value[self.first_columns()], q
 
+    def fixed_lp(self, fixed: tuple[np.ndarray, np.ndarray] | None) -> LinearProgram:
+        """The extensive form with some first-stage columns (indices into `problem.first`) fixed at values."""
+        if fixed is None:
+            return self.lp
+        lower, upper = self.lp.col_lower.copy(), self.lp.col_upper.copy()
+        where = self.first_columns()[..., fixed[0]].ravel()
+        lower[where] = upper[where] = np.broadcast_to(fixed[1], self.first_columns()[..., fixed[0]].shape).ravel()
+        return self.lp.with_numbers(col_lower=lower, col_upper=upper)
+
     def solve(self, fixed: tuple[np.ndarray, np.ndarray] | None = None) -> StageSolution:
-        """Solve (optionally with some first-stage columns fixed, as indices into `problem.first`)."""
-        lp = self.lp
-        if fixed is not None:
-            lower, upper = lp.col_lower.copy(), lp.col_upper.copy()
-            where = self.first_columns()[..., fixed[0]].ravel()
-            values = np.broadcast_to(fixed[1], self.first_columns()[..., fixed[0]].shape).ravel()
-            lower[where] = upper[where] = values
-            lp = lp.with_numbers(col_lower=lower, col_upper=upper)
-        solver = Solver(lp)
+        """Solve, warm from the previous solve, optionally with some first-stage columns fixed."""
+        lp = self.fixed_lp(fixed)
+        if self.solver is None:
+            self.solver = Solver(lp)
+        else:
+            self.solver.update(lp)
+        solver = self.solver
         if solver.run() != OPTIMAL:
             raise NoPlan(list(range(len(self.problem.scenarios))))
         col_value = solver.values()[0]

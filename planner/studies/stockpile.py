@@ -291,7 +291,7 @@ class Solvers:
         if not len(positions):
             return rp
         if self.method == "extensive form":
-            return _ef_smallest(self.ef, positions, rp)
+            return _ef_smallest(self.ef, positions, rp, self.study.size_cost)
         flat = [i for i in range(len(positions)) if rp.x[positions[i]] > 0
                 and (left := _stepped_slopes(self.study, self, i, float(rp.x[positions[i]]))[0]) is not None
                 and abs(left) <= 1e-6 * max(1.0, abs(self.study.size_cost[i]))]
@@ -301,12 +301,12 @@ class Solvers:
         return self.decomposition.solve(cuts=self.cuts, objective_cap=cap, minimise=positions)
 
 
-def _ef_smallest(ef: ExtensiveForm, positions: np.ndarray, rp: StageSolution) -> StageSolution:
+def _ef_smallest(ef: ExtensiveForm, positions: np.ndarray, rp: StageSolution, size_cost: np.ndarray) -> StageSolution:
     """Row by row, lower each added stock to the end of the flat part of min F below it (traced exactly),
-    holding the rows already chosen."""
+    holding the rows already chosen. Flat: a slope within solver precision of 0 (relative to its size cost)."""
     chosen: dict[int, float] = {}
-    x = rp.x
-    for position in positions:
+    x, result = rp.x, rp
+    for position, cost in zip(positions, size_cost):
         column = ef.first_columns()[position]
         lower, upper = ef.lp.col_lower.copy(), ef.lp.col_upper.copy()
         for p, value in chosen.items():
@@ -318,21 +318,21 @@ def _ef_smallest(ef: ExtensiveForm, positions: np.ndarray, rp: StageSolution) ->
             move[column] = 1.0
             zero = np.zeros(ef.lp.num_row)
             lp = ef.lp.with_numbers(col_lower=lower, col_upper=upper)
-            flat = 1e-9 * max(1.0, abs(rp.objective))
+            flat = 1e-7 * max(1.0, abs(cost))
             tiny = 1e-9 * max(1.0, size)
             while size > tiny:  # walk down the flat pieces (several optimal levels) to the first that rises
                 below = [p for p in trace(lp, Direction(zero, zero, move, move), size, 0.0, pieces=1).segments
                          if p.end - p.start > tiny]
                 piece = max(below, key=lambda p: p.end, default=None)
-                if piece is None or (abs(piece.slope) * (piece.end - piece.start) > flat and abs(piece.slope) > 1e-12):
+                if piece is None or abs(piece.slope) > flat:
                     break
                 size = piece.start
                 lower[column] = upper[column] = size
                 lp = ef.lp.with_numbers(col_lower=lower, col_upper=upper)
         chosen[int(position)] = size
-        fixed = (np.array(list(chosen)), np.array(list(chosen.values())))
-        result = ef.solve(fixed)
-        x = result.x
+        if size != float(x[position]):
+            result = ef.solve((np.array(list(chosen)), np.array(list(chosen.values()))))
+            x = result.x
     return result
 
 
@@ -437,9 +437,11 @@ def _ef_slopes(study: Study, solvers: Solvers, i: int, size: float) -> tuple[flo
     move[column] = 1.0
     direction = Direction(zero_rows, zero_rows, move, move)
     span = _span(study, i, size)
-    right = trace(lp, direction, size, size + span, pieces=1)
+    ef.solve((np.array([study.size_position[i]]), np.array([size])))
+    basis = ef.solver.basis()
+    right = trace(lp, direction, size, size + span, pieces=1, basis=basis)
     down_to = max(size - span, -study.initial[i])
-    left = trace(lp, direction, size, down_to, pieces=1) if down_to < size else None
+    left = trace(lp, direction, size, down_to, pieces=1, basis=basis) if down_to < size else None
     tiny = 1e-9 * max(1.0, abs(size))
     right_pieces = [p for p in right.segments if p.end - p.start > tiny]
     left_pieces = [p for p in (left.segments if left else []) if p.end - p.start > tiny]
