@@ -65,8 +65,9 @@ class Solver:
         silence_banner()
         self.highs = h = highspy.Highs()
         h.setOptionValue("output_flag", bool(log))
-        if log:
-            h.setOptionValue("log_to_console", True)
+        if log:  # HiGHS's log goes to standard error: standard output is the planner's summary
+            h.setOptionValue("log_to_console", False)
+            h.cbLogging.subscribe(lambda event: sys.stderr.write(event.message))
         if threads:
             h.setOptionValue("threads", int(threads))
         self.lp = lp

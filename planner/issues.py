@@ -34,3 +34,35 @@ class InputError(Exception):
         self.problems = [p for p in problems if p.severity == ERROR]
         self.warnings = [p for p in problems if p.severity == WARNING]
         super().__init__("\n".join(str(p) for p in self.problems))
+
+
+def _rows_text(rows: list[int]) -> str:
+    """'row 7' or 'rows 2–5, 9'."""
+    rows = sorted(set(rows))
+    parts, start, prev = [], rows[0], rows[0]
+    for r in rows[1:] + [None]:
+        if r is not None and r == prev + 1:
+            prev = r
+            continue
+        parts.append(f"{start}" if start == prev else f"{start}–{prev}")
+        if r is not None:
+            start = prev = r
+    return ("rows " if len(rows) > 1 else "row ") + ", ".join(parts)
+
+
+def grouped(problems: list[Problem]) -> list[str]:
+    """One line per distinct (severity, sheet, column, message), listing every row it occurs on, in first-seen order.
+
+    `Supply rows 2–25, column material: unknown material 'nope'` instead of 24 lines."""
+    groups: dict[tuple, list[int | None]] = {}
+    for p in problems:
+        groups.setdefault((p.severity, p.sheet, p.column, p.message), []).append(p.row)
+    lines = []
+    for (severity, sheet, column, message), rows in groups.items():
+        numbered = [r for r in rows if r is not None]
+        if len(numbered) <= 1:
+            lines.append(str(Problem(sheet, numbered[0] if numbered else None, column, message, severity)))
+            continue
+        where = f"{sheet} {_rows_text(numbered)}" + (f", column {column}" if column else "")
+        lines.append(f"{'warning: ' if severity == WARNING else ''}{where}: {message}")
+    return lines

@@ -87,10 +87,16 @@ def test_validation_report_marks_cells_and_links_them(template, tmp_path):
 def test_result_workbook_has_charts_highlights_and_summary(tmp_path):
     assert reeplan("solve", "-o", "out.xlsx", cwd=tmp_path).returncode == 0
     wb = openpyxl.load_workbook(tmp_path / "out.xlsx")
-    assert len(wb["Charts"]._charts) == 3
+    # one chart per material where scales differ: unmet Y and Sm oxide, stock levels, licence values
+    titles = [c.title.tx.rich.p[0].r[0].t for c in wb["Charts"]._charts]
+    assert "Unmet demand of Sm oxide by sector (t)" in titles and "Unmet demand of Y oxide by sector (t)" in titles
+    assert any(t.startswith("Value of one more licensed tonne of Tb oxide") for t in titles)
+    assert all(len(c.series) <= 12 for c in wb["Charts"]._charts)  # no 100-bar charts
     assert wb["Shortfall"].conditional_formatting
     summary = [c.value for c in wb["Summary"]["A"]]
-    assert "Most valuable licence caps" in summary and "Unmet demand by sector" in summary
+    assert summary[0] == "US baseline 2026-2030 (quarterly)"
+    assert any(str(v).startswith("Most valuable licence of each material") for v in summary)
+    assert "Unmet demand by sector and material (over the horizon)" in summary
     run = {r[0]: r[1] for r in wb["Run"].iter_rows(min_row=2, values_only=True)}
     assert len(run["input SHA-256"]) == 64 and run["solver"].startswith("HiGHS")
 
