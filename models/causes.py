@@ -17,7 +17,10 @@ row of B⁻¹, e_pᵀ B⁻¹ (one solve with Bᵀ), gives, for every limit at on
 A limit is a cause of the shortfall when served_i > 0. The rate holds while the basis stays
 feasible: the ratio test of `step_limit` along the direction that moves only limit i, forwards and
 backwards, gives the interval of the limit's value over which it holds (the same for every
-shortfall the limit causes). The value of easing it by one unit is its shadow price.
+shortfall the limit causes). That interval is exactly HiGHS's row-bound ranging of the row, which
+HiGHS computes for every row in one pass; it is used when the solve kept it (`tests/test_causes.py`
+checks the two agree for every family), so a large plan with thousands of causes needs no ratio
+test per limit. The value of easing a limit by one unit is its shadow price.
 
 Which rows count as limits: every nonbasic row of a hard family (`Family.hard`: capacities,
 licence caps, minimum takes, stock floors, ceilings, end levels, release, acquisition and size
@@ -38,7 +41,7 @@ import pandas as pd
 
 from models.plan import FAMILIES, LE
 from models.sensitivity import response, step_limit
-from models.solve import BASIC, Solution
+from models.solve import BASIC, HIGHS_INF, Solution
 
 TOLERANCE = 1e-9
 INITIAL_STOCK = "initial_stock"  # the first-period stock_balance rows, under their planner name
@@ -97,6 +100,11 @@ def shortfall_causes(solution: Solution, *, max_per_shortfall: int | None = None
     position = {int(j): p for p, j in enumerate(basic) if j >= 0}
     records = []
     ranges: dict[int, tuple[float, float]] = {}
+    highs_ranges = None
+    if "row_bound_dn" in solution.arrays:
+        low = solution.arrays["row_bound_dn"]
+        high = solution.arrays["row_bound_up"]
+        highs_ranges = (np.where(low <= -HIGHS_INF, -np.inf, low), np.where(high >= HIGHS_INF, np.inf, high))
     for k in np.flatnonzero(values > TOLERANCE):
         column = short.start + int(k)
         sector, material, period = compiled.structure.demand[k]
@@ -115,7 +123,8 @@ def shortfall_causes(solution: Solution, *, max_per_shortfall: int | None = None
                                 shadow_price=np.nan, served_t_per_unit=0.0, holds_from=np.nan, holds_to=np.nan))
         for rank, (rate, lim) in enumerate(found, start=1):
             if lim.row not in ranges:
-                ranges[lim.row] = limit_range(solution, lim)
+                ranges[lim.row] = ((float(highs_ranges[0][lim.row]), float(highs_ranges[1][lim.row]))
+                                   if highs_ranges is not None else limit_range(solution, lim))
             low, high = ranges[lim.row]
             records.append(dict(base, rank=rank, family=lim.family, key=lim.key, limit_row=lim.row, limit_t=lim.rhs,
                                 shadow_price=lim.shadow_price, served_t_per_unit=rate, holds_from=low, holds_to=high))
