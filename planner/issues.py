@@ -1,6 +1,7 @@
 """Problems found in an input, and the error that carries them to the command line."""
 from __future__ import annotations
 
+import difflib
 from dataclasses import dataclass
 
 ERROR = "error"
@@ -66,3 +67,10 @@ def grouped(problems: list[Problem]) -> list[str]:
         where = f"{sheet} {_rows_text(numbered)}" + (f", column {column}" if column else "")
         lines.append(f"{'warning: ' if severity == WARNING else ''}{where}: {message}")
     return lines
+
+
+def did_you_mean(word: str, options, cutoff: float = 0.75) -> str:
+    """' (did you mean 'Supply'?)' when `word` is close to one of `options` (case-insensitive), else ''."""
+    by_fold = {str(o).casefold(): str(o) for o in options}
+    close = difflib.get_close_matches(str(word).strip().casefold(), list(by_fold), n=1, cutoff=cutoff)
+    return f" (did you mean '{by_fold[close[0]]}'?)" if close else ""

@@ -10,7 +10,7 @@ import pandas as pd
 
 from models.data import PlanData
 from planner import schema as S
-from planner.issues import WARNING, InputError, Problem
+from planner.issues import WARNING, InputError, Problem, did_you_mean
 from planner.cells import CellError, parse_cell, parse_number
 
 KEY_COLUMNS = ("source", "material", "sector", "period", "process", "stockpile", "licence", "end_use")
@@ -28,12 +28,17 @@ def check_override_rows(rows: list[tuple[int, dict]]) -> list[Problem]:
 
     for row, r in rows:
         target = sheet_names.get(r["sheet"].strip().lower())
+        changeable_sheets = [s.name for s in S.SHEETS if s.name not in ("Overrides", "Scenarios")]
         if target is None or target.name in ("Overrides", "Scenarios"):
-            error(row, "sheet", f"'{r['sheet']}' is not a sheet an override can change")
+            error(row, "sheet", f"'{r['sheet']}' is not a sheet an override can change"
+                  + did_you_mean(r["sheet"], changeable_sheets))
             continue
         column = target.column(r["column"].strip().lower())
         if column is None or column.kind in (S.ID, S.REF, S.PERIOD, S.REF_LIST) or column.key:
-            error(row, "column", f"'{r['column']}' is not a column of {target.name} an override can change")
+            changeable = [c.name for c in target.columns
+                          if c.kind not in (S.ID, S.REF, S.PERIOD, S.REF_LIST) and not c.key]
+            error(row, "column", f"'{r['column']}' is not a column of {target.name} an override can change"
+                  + did_you_mean(r["column"], changeable))
         else:
             try:
                 override_value(column, r["operation"], r["value"])
@@ -60,7 +65,8 @@ def apply_scenario(data: PlanData, scenario: str) -> tuple[PlanData, list[Proble
     names = {s.casefold(): s for s in data["Scenarios"]["scenario"]}
     if scenario.casefold() not in names:
         known = ", ".join(names.values()) or "none"
-        raise InputError([Problem("Scenarios", None, "scenario", f"unknown scenario '{scenario}' (known: {known})")])
+        raise InputError([Problem("Scenarios", None, "scenario", f"unknown scenario '{scenario}'"
+                                  + (did_you_mean(scenario, names.values()) or f" (known: {known})"))])
     scenario = names[scenario.casefold()]
     out = data.copy()
     problems = []

@@ -38,6 +38,7 @@ class RawTable:
 class RawInput:
     path: Path
     tables: dict[str, RawTable]
+    ignored: list[str] = field(default_factory=list)  # sheets (or CSV files) that are no input table, as named
 
     def sha256(self) -> str:
         return file_sha256(self.path)
@@ -65,8 +66,9 @@ def read_input(path: str | Path) -> RawInput:
     path = Path(path)
     if not path.exists():
         raise InputError([Problem(str(path), None, None, "file or folder not found")])
+    ignored: list[str] = []
     if path.is_dir():
-        return RawInput(path, _read_csv_folder(path))
+        return RawInput(path, _read_csv_folder(path, ignored), ignored)
     suffix = path.suffix.lower()
     if suffix == ".xls":
         raise InputError([Problem(path.name, None, None,
@@ -74,10 +76,10 @@ def read_input(path: str | Path) -> RawInput:
     if suffix not in (".xlsx", ".xlsm"):
         raise InputError([Problem(path.name, None, None,
                                   "expected an .xlsx workbook or a folder of CSV files")])
-    return RawInput(path, _read_workbook(path))
+    return RawInput(path, _read_workbook(path, ignored), ignored)
 
 
-def _read_workbook(path: Path) -> dict[str, RawTable]:
+def _read_workbook(path: Path, ignored: list[str]) -> dict[str, RawTable]:
     try:
         values = openpyxl.load_workbook(path, data_only=True, read_only=True)
         formulas = openpyxl.load_workbook(path, data_only=False, read_only=True)
@@ -88,6 +90,7 @@ def _read_workbook(path: Path) -> dict[str, RawTable]:
         for ws in values.worksheets:
             sheet = _SHEET_BY_LOWER.get(_canonical(ws.title))
             if sheet is None:
+                ignored.append(ws.title)
                 continue  # planners keep notes on sheets of their own
             formula_ws = formulas[ws.title]
             for sheet_ws in (ws, formula_ws):
@@ -108,11 +111,12 @@ def _merge_formulas(value_rows, formula_rows):
                for v, f in zip(vals, forms)]
 
 
-def _read_csv_folder(folder: Path) -> dict[str, RawTable]:
+def _read_csv_folder(folder: Path, ignored: list[str]) -> dict[str, RawTable]:
     tables = {}
     for file in sorted(folder.glob("*.csv")):
         sheet = _SHEET_BY_LOWER.get(_canonical(file.stem))
         if sheet is None:
+            ignored.append(file.stem)
             continue
         with file.open(newline="", encoding="utf-8-sig") as fh:
             tables[sheet] = _table(sheet, ([c if c != "" else None for c in row] for row in csv.reader(fh)))
