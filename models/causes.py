@@ -28,6 +28,12 @@ limits) and the first-period stock balance rows, whose right-hand side is a stoc
 stock. Material balances and demand rows are left out: easing them means tonnes appearing from
 nowhere or demand vanishing, which is not a limit a planner can move.
 
+Cost: one B⁻¹ row per shortfall. HiGHS's row solve costs O(rows) however sparse the row is (about
+2 ms at 90,000 rows), so a plan with very many shortfalls would spend far longer here than in the
+simplex. By default the shortfalls explained are the largest by penalty (penalty × unmet t), as many
+as `WORK_BUDGET` / rows (all of them on any plan of baseline size); the others are listed as not
+analysed (limit_row −2). `max_shortfalls=None` explains every shortfall.
+
 Order: by tonnes of the shortfall served per unit (descending; a unit is a tonne except for process
 capacity, in activity units), then by shadow price. A shortfall that no limit causes exists because
 serving it would cost more than its penalty: it is reported with no limit.
@@ -44,6 +50,8 @@ from models.sensitivity import response, step_limit
 from models.solve import BASIC, HIGHS_INF, Solution
 
 TOLERANCE = 1e-9
+WORK_BUDGET = 1e8  # shortfalls explained by default × rows of the LP
+NOT_ANALYSED = -2
 INITIAL_STOCK = "initial_stock"  # the first-period stock_balance rows, under their planner name
 
 
@@ -83,8 +91,15 @@ def candidate_limits(solution: Solution) -> list[Limit]:
     return limits
 
 
-def shortfall_causes(solution: Solution, *, max_per_shortfall: int | None = None) -> pd.DataFrame:
-    """One row per (shortfall, limit that causes it), or per shortfall with no limit (limit_row −1).
+def default_budget(solution: Solution) -> int:
+    """How many shortfalls are explained by default: WORK_BUDGET / rows (at least 200)."""
+    return max(200, int(WORK_BUDGET / max(solution.compiled.lp.num_row, 1)))
+
+
+def shortfall_causes(solution: Solution, *, max_per_shortfall: int | None = None,
+                     max_shortfalls: int | None | str = "default") -> pd.DataFrame:
+    """One row per (shortfall, limit that causes it), or per shortfall with no limit (limit_row −1) or not
+    analysed (limit_row −2, beyond `max_shortfalls`, the largest by penalty × unmet t being explained first).
 
     Columns: sector, material, period, unmet_t, rank, family, key, limit_row, limit_t, shadow_price,
     served_t_per_unit, holds_from, holds_to (the limit's values between which the rate holds).
@@ -105,10 +120,21 @@ def shortfall_causes(solution: Solution, *, max_per_shortfall: int | None = None
         low = solution.arrays["row_bound_dn"]
         high = solution.arrays["row_bound_up"]
         highs_ranges = (np.where(low <= -HIGHS_INF, -np.inf, low), np.where(high >= HIGHS_INF, np.inf, high))
-    for k in np.flatnonzero(values > TOLERANCE):
+    shortfalls = np.flatnonzero(values > TOLERANCE)
+    if max_shortfalls == "default":
+        max_shortfalls = default_budget(solution)
+    analysed = set(shortfalls.tolist())
+    if max_shortfalls is not None and len(shortfalls) > max_shortfalls:
+        weight = compiled.lp.col_cost[short][shortfalls] * values[shortfalls]
+        analysed = set(shortfalls[np.argsort(-weight, kind="stable")[:max_shortfalls]].tolist())
+    for k in shortfalls:
         column = short.start + int(k)
         sector, material, period = compiled.structure.demand[k]
         base = dict(sector=sector, material=material, period=period, unmet_t=float(values[k]))
+        if int(k) not in analysed:
+            records.append(dict(base, rank=0, family="", key=(), limit_row=NOT_ANALYSED, limit_t=np.nan,
+                                shadow_price=np.nan, served_t_per_unit=np.nan, holds_from=np.nan, holds_to=np.nan))
+            continue
         found = []
         if column in position and len(limits):
             inverse_row = solver.basis_inverse_row(position[column])

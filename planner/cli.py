@@ -112,7 +112,10 @@ def cli():
 @click.option("--all-scenarios", is_flag=True, help="Solve the base case and every scenario; one comparison workbook.")
 @click.option("--example", is_flag=True, help="Solve the small bundled teaching case instead of INPUT.")
 @click.option("--log", "-v", "--verbose", "log", is_flag=True, help="Show HiGHS's solver log on standard error.")
-def solve(input_path, output, json_path, scenario, all_scenarios, example, log):
+@click.option("--all-causes", is_flag=True,
+              help="ShortfallCauses for every shortfall even on a very large plan (by default the largest are "
+                   "explained, as many as the plan's size allows in a few seconds).")
+def solve(input_path, output, json_path, scenario, all_scenarios, example, log, all_causes):
     """Solve INPUT (.xlsx workbook or folder of CSV files) and write the result workbook.
 
     Without INPUT: the bundled US baseline (2026-2030, quarterly).
@@ -146,7 +149,7 @@ def solve(input_path, output, json_path, scenario, all_scenarios, example, log):
         scenario_known = scenario_name(loaded, scenario) if scenario else BASE
         out = output or default_output(path, "solve", scenario_known)
         _refuse_overwrite(path, out, json_path)
-        outcome = solve_plan(loaded, scenario_known, log=log)
+        outcome = solve_plan(loaded, scenario_known, log=log, all_causes=all_causes)
         _warn(outcome.warnings)
         payload = outcome.result.to_json() if json_path else None
         write_result(outcome.result, out)

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from models.causes import INITIAL_STOCK, shortfall_causes
+from models.causes import INITIAL_STOCK, NOT_ANALYSED, shortfall_causes
 from models.data import PlanData
 from models.plan import FAMILIES
 from models.solve import Solution
@@ -123,7 +123,8 @@ def _json_number(value):
     return value
 
 
-def build_result(data: PlanData, solution: Solution, run: RunInfo) -> PlanResult:
+def build_result(data: PlanData, solution: Solution, run: RunInfo, *, all_causes: bool = False) -> PlanResult:
+    """The §4 tables; `all_causes` explains every shortfall in ShortfallCauses even on a very large plan."""
     delta = data.discount_factors()
     keys3 = ["source", "material", "period"]
     supply = data["Supply"][["source", "material", "period", "capacity_t", "price"]].copy()
@@ -162,7 +163,7 @@ def build_result(data: PlanData, solution: Solution, run: RunInfo) -> PlanResult
     licence_prices = _licence_prices(solution)
     material_prices = solution.rows["balance"][["material", "channel", "period", "shadow_price"]]
     shadow_prices = _shadow_prices(solution)
-    causes = _causes_sheet(solution, data)
+    causes = _causes_sheet(solution, data, all_causes)
 
     currency = str(data.settings.get("currency", "USD"))
     summary = _summary(data, solution, run, procurement, shortfall, licence_prices, causes, shadow_prices, currency)
@@ -219,10 +220,17 @@ def _limit_keys(family: str, key: tuple) -> dict[str, str]:
     return dict(zip(names, key))
 
 
-def _causes_sheet(solution: Solution, data: PlanData) -> pd.DataFrame:
-    raw = shortfall_causes(solution)
+def _causes_sheet(solution: Solution, data: PlanData, all_causes: bool = False) -> pd.DataFrame:
+    raw = shortfall_causes(solution, max_shortfalls=None if all_causes else "default")
     limit, keys, unit = [], [], []
-    for family, key in zip(raw["family"], raw["key"]):
+    skipped = int((raw["limit_row"] == NOT_ANALYSED).sum())
+    for family, key, row in zip(raw["family"], raw["key"], raw["limit_row"]):
+        if row == NOT_ANALYSED:
+            limit.append(f"not analysed: {skipped:,} smaller shortfalls of this large plan are left out "
+                         "(solve --all-causes explains every one)")
+            keys.append("")
+            unit.append("")
+            continue
         if not family:
             limit.append(NO_LIMIT_CAUSE)
             keys.append("")
@@ -333,7 +341,7 @@ def main_causes(causes: pd.DataFrame, periods: list[str]) -> pd.DataFrame:
 
     if causes.empty:
         return pd.DataFrame(columns=["sector", "material", "periods", "unmet_t", "main_limit"])
-    first = causes[causes["rank"] <= 1]
+    first = causes[(causes["rank"] == 1) | (causes["limit"] == NO_LIMIT_CAUSE)]
     rows = []
     for (sector, material), group in first.groupby(["sector", "material"], sort=False):
         pattern = group.apply(lambda r: _without_period(r), axis=1)

@@ -58,10 +58,10 @@ class Outcome:
     warnings: list[Problem]
 
 
-def solve_plan(loaded: Loaded, scenario: str = BASE, *, log: bool = False) -> Outcome:
+def solve_plan(loaded: Loaded, scenario: str = BASE, *, log: bool = False, all_causes: bool = False) -> Outcome:
     """Apply the scenario's overrides, build and solve; raise NoPlan naming the conflicting limits.
 
-    `log`: HiGHS's own log on standard error."""
+    `log`: HiGHS's own log on standard error; `all_causes`: explain every shortfall even on a very large plan."""
     started = time.perf_counter()
     data, warnings = apply_scenario(loaded.data, scenario)
     plan = PlanModel(data)
@@ -72,7 +72,7 @@ def solve_plan(loaded: Loaded, scenario: str = BASE, *, log: bool = False) -> Ou
         raise NoPlan(find_conflicts(data, plan.structure), data)
     run = RunInfo(__version__, str(loaded.path), loaded.sha256, scenario_name(loaded, scenario),
                   build_seconds=built - started)
-    result = build_result(data, solution, run)
+    result = build_result(data, solution, run, all_causes=all_causes)
     run.wall_seconds = time.perf_counter() - started
     result.sheets["Run"].loc[result.sheets["Run"]["item"] == "wall time (s)", "value"] = round(run.wall_seconds, 3)
     return Outcome(solution, result, warnings)

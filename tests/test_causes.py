@@ -138,3 +138,11 @@ def test_highs_ranging_equals_the_ratio_test_for_every_kind_of_limit(tmp_path, s
             assert e == g or e == approx(g, rel=1e-7, abs=1e-7), (limit, expected, got)
         families.add(limit.family)
     assert len(families) >= 3
+
+
+def test_on_a_very_large_plan_the_largest_shortfalls_are_explained_first(solve_case):
+    # EV is short 20 t at 200 (4,000), wind 10 t at 200 (2,000): with room for one, EV is explained
+    _, _, sol = solve_case(three_limits())
+    causes = shortfall_causes(sol, max_shortfalls=1)
+    assert list(causes.loc[causes["sector"] == "wind", "limit_row"]) == [-2]
+    assert (causes.loc[causes["sector"] == "EV", "limit_row"] >= 0).all()

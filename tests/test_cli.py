@@ -139,3 +139,79 @@ def test_conflicting_hard_limits_exit_3_and_name_them(tmp_path):
         "     - licence cap on Dy oxide from China in 2 periods 2026, 2027: 20 t (requested × approval_rate) each "
         "(Licences row 2)"]
     assert not (tmp_path / "results").exists()
+
+
+# -- SPEC §6: names, flags, files (issue "Results a planner can act on", points 2 and 9)
+
+SCENARIOS = [{"scenario": "base"}, {"scenario": "tight"}]
+TIGHT = [{"scenario": "tight", "sheet": "Licences", "column": "approval_rate", "operation": "set", "value": 0.25}]
+
+
+def test_two_scenario_runs_write_two_files(tmp_path):
+    inp = write_input(tmp_path / "plan", dict(VALID, Scenarios=SCENARIOS, Overrides=TIGHT))
+    assert reeplan("solve", str(inp), cwd=tmp_path).returncode == 0
+    assert reeplan("solve", str(inp), "--scenario", "tight", cwd=tmp_path).returncode == 0
+    assert sorted(p.name for p in (tmp_path / "results").iterdir()) == ["plan-solve.xlsx", "plan-tight-solve.xlsx"]
+    wb = openpyxl.load_workbook(tmp_path / "results" / "plan-tight-solve.xlsx")
+    title = [c.value for c in wb["Summary"]["A"][:2]]
+    assert title[0] == "plan" and "scenario tight" in title[1] and "input plan" in title[1]
+
+
+def test_incompatible_flags_and_wrong_suffixes_are_refused_with_exit_2(tmp_path):
+    inp = write_input(tmp_path / "plan", dict(VALID, Scenarios=SCENARIOS, Overrides=TIGHT))
+    for args, words in [(("--all-scenarios", "--scenario", "tight"), "exclude each other"),
+                        (("-o", "out.csv"), "must end in .xlsx"),
+                        (("--json", "out.xlsx"), "must end in .json")]:
+        done = reeplan("solve", str(inp), *args, cwd=tmp_path)
+        assert done.returncode == 2 and words in done.stderr, (args, done.stderr)
+        assert "Traceback" not in done.stderr
+    done = reeplan("solve", str(inp), "--example", cwd=tmp_path)
+    assert done.returncode == 2 and "give no INPUT" in done.stderr
+    assert not (tmp_path / "results").exists() and not (tmp_path / "out.csv").exists()
+
+
+def test_template_refuses_to_overwrite_without_force(tmp_path):
+    target = tmp_path / "plan.xlsx"
+    target.write_bytes(b"my filled-in plan")
+    done = reeplan("template", "plan.xlsx", cwd=tmp_path)
+    assert done.returncode == 2 and "--force" in done.stderr
+    assert target.read_bytes() == b"my filled-in plan"
+    assert reeplan("template", "plan.xlsx", "--force", cwd=tmp_path).returncode == 0
+    assert openpyxl.load_workbook(target).sheetnames[0] == "About"
+
+
+@pytest.mark.parametrize("umask", [0o022, 0o077])
+def test_output_files_get_the_mode_the_umask_allows(tmp_path, umask):
+    import os
+
+    inp = write_input(tmp_path / "plan", VALID)
+    done = subprocess.run([sys.executable, "-c", f"import os, sys; os.umask({umask}); from planner.cli import main; "
+                           f"sys.argv = ['reeplan', 'solve', {str(inp)!r}, '--json', 'out.json']; main()"],
+                          cwd=tmp_path, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    for path in (tmp_path / "results" / "plan-solve.xlsx", tmp_path / "out.json"):
+        assert os.stat(path).st_mode & 0o777 == 0o666 & ~umask
+
+
+def test_all_scenarios_writes_json_and_the_example_runs_from_anywhere(tmp_path):
+    done = reeplan("solve", "--example", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert (tmp_path / "results" / "example-solve.xlsx").exists()
+
+
+def test_log_shows_the_solver_log_on_standard_error_only(tmp_path):
+    inp = write_input(tmp_path / "plan", VALID)
+    done = reeplan("solve", str(inp), "--log", cwd=tmp_path)
+    assert done.returncode == 0
+    assert "HiGHS run time" in done.stderr and "Objective value" in done.stderr
+    assert "HiGHS run time" not in done.stdout and "Objective value" not in done.stdout
+
+
+@pytest.mark.parametrize("command", ["solve", "validate", "template", "compare"])
+def test_help_has_examples_defaults_and_exit_codes(tmp_path, command):
+    done = reeplan(command, "--help", cwd=tmp_path)
+    assert done.returncode == 0
+    assert "Examples:" in done.stdout and f"reeplan {command}" in done.stdout
+    assert "Exit codes: 0" in done.stdout and "3 no plan exists" in done.stdout
+    if command == "solve":
+        assert "[default: results/<input>[-<scenario>]-solve.xlsx]" in " ".join(done.stdout.split())
