@@ -117,7 +117,7 @@ def write_summary(book: Book, result: PlanResult) -> None:
     title, bold, text = f(bold=True, font_size=16), f(bold=True), f()
     heading = f(bold=True, font_size=12, top=1)
     head, head_num = f(bold=True, bottom=1, bg_color="#DDEBF7"), f(bold=True, bottom=1, bg_color="#DDEBF7",
-                                                                    align="right", text_wrap=True)
+                                                                    align="right")
     money, tonnes, fine, share, seconds = (f(num_format=c) for c in (MONEY, TONNES, TONNES_FINE, PERCENT, SECONDS))
     red_share = f(num_format=PERCENT, font_color="#9C0006", bold=True)
     wrap = f(text_wrap=True, valign="top", font_size=9)
@@ -154,7 +154,7 @@ def write_summary(book: Book, result: PlanResult) -> None:
             ws.write_string(row, 0, note, f(italic=True, font_size=9))
         row += 1
         for j, h in enumerate(headers):
-            ws.write_string(row, j, h, head if formats[j] is None else head_num)
+            ws.write_string(row, j, h, head if formats[j] is None or formats[j] is wrap else head_num)
         for values in rows:
             row += 1
             for j, v in enumerate(values):
@@ -164,15 +164,17 @@ def write_summary(book: Book, result: PlanResult) -> None:
                     ws.write_string(row, j, v, formats[j] if formats[j] is wrap else text)
                 elif isinstance(v, bool):
                     ws.write_boolean(row, j, v)
+                elif formats[j] is red_share and v <= 0:
+                    ws.write_number(row, j, float(v), share)
                 else:
                     ws.write_number(row, j, float(v), formats[j])
 
     unmet_rows = [[r.sector, r.material, r.demand_t, r.unmet_t, r.unmet_share] for r in s.unmet.itertuples()]
     share_formats = [None, None, tonnes, tonnes, red_share]
     block("Unmet demand by sector and material (over the horizon)",
-          ["sector", "material", "demand (t)", "unmet (t)", "unmet share of demand"], unmet_rows, share_formats)
+          ["sector", "material", "demand (t)", "unmet (t)", "unmet share"], unmet_rows, share_formats)
     block("Share of supply from controlled sources, per material",
-          ["material", "", "bought (t)", "from controlled sources (t)", "controlled share"],
+          ["material", "", "bought (t)", "controlled (t)", "controlled share"],
           [[r.material, "", r.bought_t, r.controlled_t, r.controlled_share] for r in s.controlled.itertuples()],
           [None, None, tonnes, tonnes, share])
     currency = result.currency
@@ -181,16 +183,16 @@ def write_summary(book: Book, result: PlanResult) -> None:
                     for r in s.top_licences.itertuples()]
     block(f"Most valuable licence of each material: value of one more licensed tonne ({currency}/t, present value)",
           ["material", "licence (source / period)", f"value ({currency}/t)", "cap (t)", "holds from (t)",
-           "holds to (t)", "allowable increase (t)", "note"],
+           "holds to (t)", "increase (t)", "note"],
           licence_rows or [["no licence cap binds: one more licensed tonne is worth nothing"]],
           [None, None, money, fine, fine, fine, fine, wrap],
           note="Blank 'holds to' = no limit. Every licence, period and range: sheet LicenceShadowPrices.")
     if len(s.causes):
         block("Why demand goes unmet: the limit that serves most per unit (all limits: sheet ShortfallCauses)",
-              ["sector", "material", "periods short", "unmet (t)", "", "", "", "first limit"],
-              [[r.sector, r.material, r.periods, r.unmet_t, None, None, None, r.main_limit]
+              ["sector", "material", "unmet (t)", "", "periods short", "", "", "first limit"],
+              [[r.sector, r.material, r.unmet_t, None, r.periods, None, None, r.main_limit]
                for r in s.causes.itertuples()],
-              [None, None, None, tonnes, None, None, None, wrap])
+              [None, None, tonnes, None, None, None, None, wrap])
     if len(s.binding):
         block(f"Binding capacities worth most ({currency} per unit of capacity, present value)",
               ["capacity", "", "capacity", "unit", "value per unit"],

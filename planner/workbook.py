@@ -38,7 +38,7 @@ from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
 TONNES = "#,##0.0"
-TONNES_FINE = "[<1]0.000;[<100]0.00;#,##0.0"  # precision that fits the magnitude: 0.044, 2.46, 930.7
+TONNES_FINE = "[=0]0;[<1]0.000;#,##0.0#"  # precision that fits the magnitude: 0, 0.044, 2.46, 930.7
 MONEY = "#,##0"
 PERCENT = "0.0%"
 RATE = "0.000"

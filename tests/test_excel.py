@@ -144,3 +144,53 @@ def test_formula_typed_by_a_planner_and_saved_in_libreoffice(template, tmp_path)
     demand = load(resaved).data["Demand"]
     row = demand[(demand["sector"] == "defense") & (demand["material"] == "NdFeB magnet") & (demand["period"] == "2026Q1")]
     assert list(row["demand_t"]) == [100]
+
+
+def footer_pages(pdf, sheet):
+    """Text of each printed page whose footer names `sheet` (the footer is 'input · scenario  sheet  page n of N')."""
+    text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    import re
+
+    return [page for page in text.split("\f") if re.search(rf"\s{sheet}\s+page \d+ of \d+", page)]
+
+
+@needs_libreoffice
+@pytest.mark.skipif(shutil.which("pdftotext") is None, reason="pdftotext (poppler-utils) is installed with LibreOffice")
+def test_libreoffice_prints_summary_on_one_page_and_every_chart_whole(tmp_path):
+    from planner.report import result_charts
+
+    assert reeplan("solve", "-o", "result.xlsx", cwd=tmp_path).returncode == 0
+    libreoffice(["--convert-to", "pdf", "--outdir", str(tmp_path), str(tmp_path / "result.xlsx")], tmp_path)
+    pdf = tmp_path / "result.pdf"
+    summary = footer_pages(pdf, "Summary")
+    assert len(summary) == 1 and "US baseline 2026-2030 (quarterly)" in summary[0]
+    assert "baseline · scenario base" in summary[0]  # the footer names input and scenario
+    charts = result_charts(solve_plan(load(bundled_input_path())).result)
+    pages = footer_pages(pdf, "Charts")
+    assert len(pages) == len(charts) >= 6
+    for page, chart in zip(pages, charts):  # one chart per page, its title and its last category together
+        assert chart.title in " ".join(page.split())
+        assert sum(c.title in " ".join(page.split()) for c in charts) == 1
+        flat = " ".join(page.split())
+        if len(chart.data.columns) > 2:  # the legend sits under the plot: on the same page, the chart is whole
+            assert all(str(name) in flat for name in chart.data.columns[1:]), chart.title
+
+
+def bundled_input_path():
+    from planner.run import bundled_input
+
+    return bundled_input()
+
+
+def test_every_result_sheet_has_print_setup(tmp_path):
+    assert reeplan("solve", "--example", "-o", "r.xlsx", cwd=tmp_path).returncode == 0
+    wb = openpyxl.load_workbook(tmp_path / "r.xlsx")
+    for ws in wb.worksheets:
+        assert ws.page_setup.fitToWidth in (1, "1", None) and ws.sheet_properties.pageSetUpPr.fitToPage, ws.title
+        assert "example · scenario base" in (ws.oddFooter.left.text or ""), ws.title
+        assert ws.oddFooter.right.text.startswith("page &P of &N"), ws.title
+        if ws.title not in ("Summary", "Charts", "ChartData", "HowToRead"):
+            assert ws.print_title_rows == "$1:$1", ws.title
+            assert ws.freeze_panes == "A2" and ws.auto_filter.ref, ws.title
+    assert wb["Summary"].page_setup.orientation == "landscape"
+    assert wb["Summary"].page_setup.fitToHeight in (1, "1", None)  # None: the default, 1 page tall
