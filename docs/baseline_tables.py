@@ -12,6 +12,7 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from models.plan import FAMILIES  # noqa: E402
 from planner.run import bundled_input, load, solve_plan  # noqa: E402
 from planner.scenarios import scenario_names  # noqa: E402
 
@@ -40,7 +41,8 @@ def scenario_section(name: str, outcome) -> str:
     licence.columns = ["year"] + [f"{c} (k USD/t, mean)" for c in licence.columns[1:]]
     shadow = sheets["ShadowPrices"]
     binding = shadow[shadow["family"].isin(["supply_capacity", "process_capacity"]) & (shadow["shadow_price"] > 0)]
-    binding = (binding.assign(what=binding["meaning"] + ": " + binding["keys"].str.rsplit(" | ", n=1).str[0])
+    meaning = binding["family"].map(lambda f: FAMILIES[f].label)
+    binding = (binding.assign(what=meaning + ": " + binding["keys"].str.rsplit(" | ", n=1).str[0])
                .groupby("what")["shadow_price"].agg(["count", "max"]).sort_values("max", ascending=False).head(6))
     binding_text = "; ".join(f"{w} ({int(r['count'])} quarters, up to {r['max']:,.0f} USD/t)"
                              for w, r in binding.iterrows()) or "none"

@@ -50,7 +50,7 @@ from models.sensitivity import response, step_limit
 from models.solve import BASIC, HIGHS_INF, Solution
 
 TOLERANCE = 1e-9
-WORK_BUDGET = 1e8  # shortfalls explained by default × rows of the LP
+WORK_BUDGET = 5e7  # shortfalls explained by default × rows of the LP
 NOT_ANALYSED = -2
 INITIAL_STOCK = "initial_stock"  # the first-period stock_balance rows, under their planner name
 

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from models.plan import FAMILIES
 from planner.results import PlanResult
 from planner.workbook import AMBER, MONEY, PERCENT, RED, SECONDS, TONNES, TONNES_FINE, Book, Chart, footer_text
 
@@ -38,6 +39,7 @@ HOW_TO_READ = [
      "the limit stays between holds_from and holds_to. A unit is a tonne, except for process capacity (activity "
      "units). 'no limit' means serving it would cost more than its penalty."),
     ("Binding", "A licence is binding when its cap is fully used and one more tonne is worth something."),
+    ("ShadowPrices families", "; ".join(f"{name}: {family.label}" for name, family in FAMILIES.items())),
 ]
 
 NOTES = {

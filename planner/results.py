@@ -208,9 +208,10 @@ def _shadow_prices(solution: Solution) -> pd.DataFrame:
         frame = solution.rows[name]
         if frame.empty:
             continue
-        key_text = frame[list(family.keys)].astype(str).agg(" | ".join, axis=1)
+        columns = [frame[k].astype(str) for k in family.keys]
+        key_text = columns[0].str.cat(columns[1:], sep=" | ") if len(columns) > 1 else columns[0]
         shadow_rows.append(pd.DataFrame({
-            "constraint": name + "[" + key_text + "]", "family": name, "meaning": family.label, "keys": key_text,
+            "constraint": name + "[" + key_text + "]", "family": name, "keys": key_text,
             "rhs": frame["rhs"], "slack": frame["slack"], "shadow_price": frame["shadow_price"]}))
     return pd.concat(shadow_rows, ignore_index=True)
 

@@ -141,7 +141,7 @@ class TableInfo:
 class Book:
     """An XlsxWriter workbook written to a temporary file and renamed over `target` on `close()`."""
 
-    def __init__(self, target: Path, *, footer: str = "", constant_memory: bool = True):
+    def __init__(self, target: Path, *, footer: str = "", constant_memory: bool = False):
         self.target = Path(target)
         self.target.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=self.target.parent, prefix=f".{self.target.stem}-", suffix=".xlsx")
