@@ -349,7 +349,7 @@ def main_causes(causes: pd.DataFrame, periods: list[str]) -> pd.DataFrame:
         common = pattern.value_counts()
         label, count = common.index[0], int(common.iloc[0])
         text = label if count == len(group) else f"{label} ({count} of {len(group)} periods)"
-        rows.append((sector, material, f"{len(group)}, {period_span(list(group['period']), periods)}",
+        rows.append((sector, material, f"{len(group)} periods, {period_span(list(group['period']), periods)}",
                      float(group["unmet_t"].sum()), text))
     return pd.DataFrame(rows, columns=["sector", "material", "periods", "unmet_t", "main_limit"])
 

@@ -202,3 +202,23 @@ def test_compare_command_default_name_and_a_bad_file(tmp_path):
     done = subprocess.run([sys.executable, "-m", "planner", "compare", str(a), "c.json"], cwd=tmp_path,
                           capture_output=True, text=True)
     assert done.returncode == 2 and "not a result of reeplan solve" in done.stderr
+
+
+def test_names_that_look_like_formulas_are_written_as_text(tmp_path):
+    sheets = two_materials()
+    sheets["Sources"] = [{"source": "=1+1", "controlled": "TRUE"}, {"source": "US", "controlled": "FALSE"}]
+    for table in ("Supply", "Licences"):
+        sheets[table] = [dict(r, source="=1+1" if r["source"] == "CN" else r["source"]) for r in sheets[table]]
+    result = solve_plan(load(write_input(tmp_path / "f", sheets))).result
+    write_result(result, tmp_path / "f.xlsx")
+    wb = openpyxl.load_workbook(tmp_path / "f.xlsx")
+    cells = [c for row in wb["Procurement"].iter_rows(min_row=2) for c in row if c.value == "=1+1"]
+    assert cells and all(c.data_type == "s" for c in cells)
+
+
+def test_binding_capacities_leave_out_capacities_of_zero(outcome):
+    from planner.results import binding_capacities
+
+    shadow = outcome.result.sheets["ShadowPrices"]
+    zero = shadow.assign(rhs=0.0, slack=0.0, shadow_price=5.0, family="supply_capacity")
+    assert binding_capacities(zero).empty
