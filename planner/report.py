@@ -80,6 +80,7 @@ SHEET_FORMATS = {
     "LicenceShadowPrices": {"cap_t": TONNES_FINE, "flow_t": TONNES_FINE},
     "ShortfallCauses": {"unmet_t": TONNES_FINE},
 }
+SCALE_RATIO = 20  # series whose peaks differ more than this get charts of their own
 HIGHLIGHT = {"Shortfall": {"unmet_t": RED}, "LicenceShadowPrices": {"shadow_price": AMBER},
              "ShortfallCauses": {"unmet_t": RED}}
 
@@ -217,11 +218,17 @@ def result_charts(result: PlanResult) -> list[Chart]:
                             number_format=TONNES))
     stock = sheets["Stockpiles"]
     for material, group in stock.groupby("material", sort=False):
-        if group["level_t"].max() <= 1e-6:
+        peaks = group.groupby("stockpile", sort=False)["level_t"].max()
+        peaks = peaks[peaks > 1e-6]
+        if peaks.empty:
             continue
-        charts.append(Chart(f"Stockpile levels of {material} at the end of each period (t)",
-                            _pivot(group, "stockpile", "level_t", periods), kind="line", unit="t",
-                            number_format=TONNES))
+        # stocks of one material on one axis only where their scales are alike (within a factor of 20)
+        scales = [list(peaks.index)] if peaks.max() <= SCALE_RATIO * peaks.min() else [[g] for g in peaks.index]
+        for stockpiles in scales:
+            which = "" if len(scales) == 1 else f" in {stockpiles[0]}"
+            charts.append(Chart(f"Stockpile level of {material}{which} at the end of each period (t)",
+                                _pivot(group[group["stockpile"].isin(stockpiles)], "stockpile", "level_t", periods),
+                                kind="line", unit="t", number_format=TONNES))
     licences = sheets["LicenceShadowPrices"]
     licences = licences.assign(licence=licences["source"] + licences["end_use"].map(lambda e: f" for {e}" if e else ""))
     for material, group in licences.groupby("material", sort=False):
