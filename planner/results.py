@@ -239,7 +239,7 @@ def _causes_sheet(solution: Solution, data: PlanData, all_causes: bool = False) 
             continue
         named = _limit_keys(family, key)
         limit.append(describe_limit(family, named))
-        keys.append(" | ".join(str(v) for v in key))
+        keys.append(" | ".join(str(v) for v in key if v != ""))  # a blank end_use is no key part
         unit.append(limit_unit(family))
     return pd.DataFrame({
         "sector": raw["sector"], "material": raw["material"], "period": raw["period"], "unmet_t": raw["unmet_t"],

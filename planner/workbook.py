@@ -44,6 +44,7 @@ PERCENT = "0.0%"
 RATE = "0.000"
 SECONDS = "0.00"
 INTEGER = "0"
+BOOLEAN = '"TRUE";"TRUE";"FALSE"'
 RED, AMBER, GREEN = "#FFC7CE", "#FFEB9C", "#C6EFCE"
 HEADER_FONT = Font(bold=True)  # openpyxl, for the template and the validation report
 # XlsxWriter: user text stays text
@@ -221,13 +222,25 @@ class Book:
         if print_setup:
             wide = sum(width) > WIDE if landscape is None else landscape
             self._print_setup(ws, landscape=wide, repeat_row=first_row)
+        after_number = [j > 0 and kinds[j - 1] in ("number", "mixed", "bool") for j in range(len(columns))]
         for j, c in enumerate(columns):
-            fmt = self.number(codes[j]) if kinds[j] != "text" else self.format(num_format="@")
+            if kinds[j] == "text":  # text left-aligned, a little away from a number column on its left
+                fmt = self.format(num_format="@", indent=1) if after_number[j] else self.format(num_format="@")
+            elif kinds[j] == "bool":  # TRUE/FALSE in Excel and LibreOffice alike
+                fmt = self.format(num_format=BOOLEAN, align="center")
+            elif codes[j] == INTEGER:  # ranks and counts: short, centred under their header
+                fmt = self.format(num_format=INTEGER, align="center")
+            else:
+                fmt = self.number(codes[j])
             ws.set_column(j, j, width[j], fmt)
-        header_text = self.format(bold=True, bottom=1, text_wrap=False, valign="bottom")
+        header_text = self.format(bold=True, bottom=1, valign="bottom")
+        header_indent = self.format(bold=True, bottom=1, valign="bottom", indent=1)
         header_number = self.format(bold=True, bottom=1, align="right", valign="bottom")
+        header_center = self.format(bold=True, bottom=1, align="center", valign="bottom")
         for j, c in enumerate(columns):
-            ws.write_string(first_row, j, c, header_number if kinds[j] in ("number", "mixed") else header_text)
+            header = {"number": header_center if codes[j] == INTEGER else header_number, "mixed": header_number,
+                      "bool": header_center}.get(kinds[j], header_indent if after_number[j] else header_text)
+            ws.write_string(first_row, j, c, header)
             if c in notes:
                 ws.write_comment(first_row, j, notes[c], {"x_scale": 2.2, "y_scale": 1.4})
         ws.freeze_panes(first_row + 1, 0)
