@@ -136,6 +136,7 @@ def comparison_charts(c: Comparison) -> list[Chart]:
     for material, group in c.unmet.groupby("material", sort=False):
         if max(group["unmet_t_a"].max(), group["unmet_t_b"].max()) <= 1e-6:
             continue
+        group = group[(group["unmet_t_a"] > 1e-6) | (group["unmet_t_b"] > 1e-6)]
         data = pd.DataFrame({"sector": group["sector"], f"A: {c.a.name}": group["unmet_t_a"],
                              f"B: {c.b.name}": group["unmet_t_b"]})
         charts.append(Chart(f"Unmet demand of {material} over the horizon: A and B (t)", data, kind="bar", unit="t",

@@ -93,7 +93,8 @@ def write_result(result: PlanResult, target: Path) -> None:
             if name == "Summary":
                 continue
             book.table(name, frame, formats=SHEET_FORMATS.get(name), notes=NOTES.get(name),
-                       highlight=HIGHLIGHT.get(name), widths={"note": 45} if "note" in frame else None)
+                       highlight=HIGHLIGHT.get(name), widths={"note": 45} if "note" in frame else None,
+                       wrap=("note",))
         write_how_to_read(book)
         book.charts("Charts", result_charts(result), data_sheet="ChartData",
                     empty_note="No unmet demand, no stockpile and no valuable licence: nothing to chart.")

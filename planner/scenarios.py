@@ -99,7 +99,7 @@ def _number(value):
 
 def write_scenarios(c: ScenarioComparison, target: Path) -> None:
     with Book(target, footer=footer_text(c.input_name, "all scenarios")) as book:
-        book.table("Scenarios", c.scenarios, widths={"most_valuable_licences": 80},
+        book.table("Scenarios", c.scenarios, widths={"most_valuable_licences": 80}, wrap=("most_valuable_licences",),
                    notes={"total_spend": f"Real spend ({c.currency}, present value)",
                           "shortfall_penalty": "Notional penalty of unmet demand",
                           "objective": "Spend + notional penalty"})
@@ -107,7 +107,7 @@ def write_scenarios(c: ScenarioComparison, target: Path) -> None:
         book.table("LicenceShadowPrices", c.licences)
         if c.notes:
             book.table("NoPlan", pd.DataFrame({"scenario": list(c.notes), "why": list(c.notes.values())}),
-                       widths={"why": 100})
+                       widths={"why": 100}, wrap=("why",))
         book.charts("Charts", scenario_charts(c), data_sheet="ChartData")
 
 

@@ -206,9 +206,13 @@ class Book:
 
     def table(self, name: str, frame: pd.DataFrame, *, formats: dict[str, str] | None = None,
               notes: dict[str, str] | None = None, widths: dict[str, float] | None = None,
-              highlight: dict[str, str] | None = None, landscape: bool | None = None,
+              highlight: dict[str, str] | None = None, landscape: bool | None = None, wrap: tuple[str, ...] = (),
               ws=None, first_row: int = 0, print_setup: bool = True) -> TableInfo:
-        """Write `frame` as a filtered table with its header at `first_row` (0-based) of sheet `name`."""
+        """Write `frame` as a filtered table with its header at `first_row` (0-based) of sheet `name`.
+
+        `formats`: number format per column (default `number_format(name)`); `notes`: header comments;
+        `widths`: column widths in characters (default fitted); `highlight`: fill colour of cells > 0;
+        `wrap`: text columns wrapped within their width (long notes) instead of running past the page."""
         formats = formats or {}
         notes = notes or {}
         columns = [str(c) for c in frame.columns]
@@ -224,14 +228,16 @@ class Book:
             self._print_setup(ws, landscape=wide, repeat_row=first_row)
         after_number = [j > 0 and kinds[j - 1] in ("number", "mixed", "bool") for j in range(len(columns))]
         for j, c in enumerate(columns):
+            top = {"valign": "top"} if wrap else {}  # with wrapped rows, every cell starts at the top line
             if kinds[j] == "text":  # text left-aligned, a little away from a number column on its left
-                fmt = self.format(num_format="@", indent=1) if after_number[j] else self.format(num_format="@")
+                fmt = self.format(num_format="@", indent=1 if after_number[j] else 0, text_wrap=c in wrap, **top)
             elif kinds[j] == "bool":  # TRUE/FALSE in Excel and LibreOffice alike
-                fmt = self.format(num_format=BOOLEAN, align="center")
+                fmt = self.format(num_format=BOOLEAN, align="center", **top)
             elif codes[j] == INTEGER:  # ranks and counts: short, centred under their header
-                fmt = self.format(num_format=INTEGER, align="center")
+                fmt = self.format(num_format=INTEGER, align="center", **top)
             else:
-                fmt = self.number(codes[j])
+                fmt = self.format(**({"num_format": codes[j]} if codes[j] else {}), **top) if (codes[j] or top) \
+                    else None
             ws.set_column(j, j, width[j], fmt)
         header_text = self.format(bold=True, bottom=1, valign="bottom")
         header_indent = self.format(bold=True, bottom=1, valign="bottom", indent=1)
@@ -250,8 +256,13 @@ class Book:
         writers = {"number": ws.write_number, "text": ws.write_string, "bool": ws.write_boolean,
                    "mixed": lambda r, c, v: _write_any(ws, r, c, v)}
         plan = [(j, writers[kinds[j]], values[j][1]) for j in range(len(columns))]
+        wrapped = [(values[j][1], max(width[j] - 2, 5)) for j, c in enumerate(columns) if c in wrap]
         for i in range(n):
             r = first_row + 1 + i
+            if wrapped:  # spreadsheets do not grow rows on opening: give wrapped text the lines it needs
+                lines = max(math.ceil(len(str(column[i] or "")) / chars) for column, chars in wrapped)
+                if lines > 1:
+                    ws.set_row(r, 15 * lines)
             for j, write, column in plan:
                 v = column[i]
                 if v is not None:
@@ -330,7 +341,7 @@ class Book:
         category_axis = {"name": spec.x_title} if spec.x_title else {}
         if spec.kind == "bar":
             chart.set_x_axis(value_axis)
-            chart.set_y_axis({**category_axis, "reverse": True})
+            chart.set_y_axis({**category_axis, "reverse": True, "crossing": "max"})  # first at top, values below
         else:
             chart.set_y_axis(value_axis)
             chart.set_x_axis({**category_axis, "num_font": {"rotation": -45}} if last - header > 8 else category_axis)
