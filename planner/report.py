@@ -39,6 +39,9 @@ HOW_TO_READ = [
      "the limit stays between holds_from and holds_to. A unit is a tonne, except for process capacity (activity "
      "units). 'no limit' means serving it would cost more than its penalty."),
     ("Binding", "A licence is binding when its cap is fully used and one more tonne is worth something."),
+    ("Charts", "One message and one printed page per chart, per material (tonnes of different materials differ "
+               "in scale and are never added). On a plan with many materials, the 12 most affected of each kind are "
+               "charted: largest unmet share, highest licence value."),
     ("ShadowPrices families", "; ".join(f"{name}: {family.label}" for name, family in FAMILIES.items())),
 ]
 
@@ -81,6 +84,7 @@ SHEET_FORMATS = {
     "ShortfallCauses": {"unmet_t": TONNES_FINE},
 }
 SCALE_RATIO = 20  # series whose peaks differ more than this get charts of their own
+MAX_CHARTS = 12  # materials charted per kind on a large plan: the most affected (largest unmet share, value)
 HIGHLIGHT = {"Shortfall": {"unmet_t": RED}, "LicenceShadowPrices": {"shadow_price": AMBER},
              "ShortfallCauses": {"unmet_t": RED}}
 
@@ -182,7 +186,8 @@ def write_summary(book: Book, result: PlanResult) -> None:
           [[r.material, "", r.bought_t, r.controlled_t, r.controlled_share] for r in s.controlled.itertuples()],
           [None, None, tonnes, tonnes, share])
     currency = result.currency
-    licence_rows = [[r.material, f"{r.source} / {r.period}" + (f" / for {r.end_use}" if r.end_use else ""),
+    licence_rows = [[r.material, f"{r.source} / {r.period}" + (f" / for {r.end_use}" if r.end_use else "")
+                     if r.source else "",
                      r.shadow_price, r.cap_t, r.range_low_t, r.range_high_t, r.allowable_increase_t, r.note]
                     for r in s.top_licences.itertuples()]
     block(f"Most valuable licence of each material: value of one more licensed tonne ({currency}/t, present value)",
@@ -210,15 +215,21 @@ def result_charts(result: PlanResult) -> list[Chart]:
     sheets, periods, currency = result.sheets, result.periods, result.currency
     charts = []
     shortfall = sheets["Shortfall"]
+    totals = shortfall.groupby("material", sort=False)[["demand_t", "unmet_t"]].sum()
+    worst = (totals["unmet_t"] / totals["demand_t"].where(totals["demand_t"] > 0)).fillna(0)
+    worst = set(worst[worst > 0].sort_values(ascending=False, kind="stable").index[:MAX_CHARTS])
     for material, group in shortfall.groupby("material", sort=False):
-        if group["unmet_t"].max() <= 1e-6:
+        if group["unmet_t"].max() <= 1e-6 or material not in worst:
             continue
         pivot = _pivot(group, "sector", "unmet_t", periods)
         pivot = pivot.loc[:, (pivot != 0).any(axis=0) | (pivot.columns == "period")]
         charts.append(Chart(f"Unmet demand of {material} by sector (t)", pivot, kind="column_stacked", unit="t",
                             number_format=TONNES))
     stock = sheets["Stockpiles"]
+    held = stock.groupby("material", sort=False)["level_t"].max()
     for material, group in stock.groupby("material", sort=False):
+        if material not in set(held[held > 1e-6].index[:MAX_CHARTS]):
+            continue
         peaks = group.groupby("stockpile", sort=False)["level_t"].max()
         peaks = peaks[peaks > 1e-6]
         if peaks.empty:
@@ -232,8 +243,10 @@ def result_charts(result: PlanResult) -> list[Chart]:
                                 kind="line", unit="t", number_format=TONNES))
     licences = sheets["LicenceShadowPrices"]
     licences = licences.assign(licence=licences["source"] + licences["end_use"].map(lambda e: f" for {e}" if e else ""))
+    valuable = licences.groupby("material", sort=False)["shadow_price"].max()
+    valuable = set(valuable[valuable > 0].sort_values(ascending=False, kind="stable").index[:MAX_CHARTS])
     for material, group in licences.groupby("material", sort=False):
-        if group["shadow_price"].max() <= 0:
+        if material not in valuable:
             continue
         charts.append(Chart(f"Value of one more licensed tonne of {material} ({currency}/t, present value)",
                             _pivot(group, "licence", "shadow_price", periods), kind="line", unit=f"{currency}/t",

@@ -265,23 +265,52 @@ def _summary(data, solution, run, procurement, shortfall, licences, causes, shad
     ], columns=["figure", "value", "unit"])
     title = {"plan": str(data.settings.get("name") or run.input_name), "scenario": run.scenario,
              "input": run.input_name, "run at": run.started.strftime("%Y-%m-%d %H:%M")}
-    return Summary(title=title, figures=figures, unmet=unmet_table(shortfall, list(data["Sectors"]["sector"])),
-                   controlled=controlled_table(procurement),
-                   top_licences=top_licences(solution, licences, currency), causes=main_causes(causes, data.periods),
+    return Summary(title=title, figures=figures,
+                   unmet=unmet_table(shortfall, list(data["Sectors"]["sector"])),
+                   controlled=_capped(controlled_table(procurement), "bought_t", SUMMARY_ROWS, "material",
+                                      "more materials: sheet Procurement"),
+                   top_licences=_capped(top_licences(solution, licences, currency), "shadow_price", SUMMARY_ROWS,
+                                        "material", "more materials: sheet LicenceShadowPrices"),
+                   causes=_capped(main_causes(causes, data.periods), "unmet_t", SUMMARY_ROWS, "sector",
+                                  "more: sheet ShortfallCauses"),
                    binding=binding_capacities(shadow))
+
+
+SUMMARY_ROWS = 10  # rows per Summary table, so that Summary stays one readable page on a large plan
+UNMET_ROWS = 16  # short (sector, material) pairs listed on Summary, the largest shares first
+
+
+def _capped(table: pd.DataFrame, by: str, rows: int, label: str, more: str) -> pd.DataFrame:
+    """The `rows` largest by `by` (in their original order), and a last row saying how many more there are."""
+    if len(table) <= rows:
+        return table
+    keep = table.loc[sorted(table[by].astype(float).nlargest(rows).index)]
+    extra = {c: (np.nan if pd.api.types.is_numeric_dtype(table[c]) else "") for c in table.columns}
+    extra[label] = f"({len(table) - rows} {more})"
+    return pd.concat([keep, pd.DataFrame([extra])], ignore_index=True)
 
 
 def unmet_table(shortfall: pd.DataFrame, sectors: list[str]) -> pd.DataFrame:
     """Unmet t and % of demand per sector and material; a sector (or the rest of one) fully served is one row."""
     grouped = shortfall.groupby(["sector", "material"], sort=False)[["demand_t", "unmet_t"]].sum().reset_index()
+    grouped = grouped[grouped["demand_t"] > 0]
+    grouped["share"] = grouped["unmet_t"] / grouped["demand_t"]
+    shown = grouped[grouped["unmet_t"] > 1e-6]
+    hidden = 0
+    if len(shown) > UNMET_ROWS:  # a large plan: the worst shares, so that Summary stays one page
+        hidden = len(shown) - UNMET_ROWS
+        shown = shown.loc[shown["share"].nlargest(UNMET_ROWS).index]
     rows = []
     for sector in sectors:
-        mine = grouped[(grouped["sector"] == sector) & (grouped["demand_t"] > 0)]
-        short = mine[mine["unmet_t"] > 1e-6]
+        mine = grouped[grouped["sector"] == sector]
+        short = shown[shown["sector"] == sector]
         for r in short.itertuples(index=False):
             rows.append((sector, r.material, r.demand_t, r.unmet_t, r.unmet_t / r.demand_t))
-        if len(mine) and len(short) < len(mine):
+        every_short_shown = len(short) == (mine["unmet_t"] > 1e-6).sum()
+        if len(mine) and len(short) < len(mine) and every_short_shown:
             rows.append((sector, OTHER_MATERIALS if len(short) else EVERY_MATERIAL, np.nan, 0.0, 0.0))
+    if hidden:
+        rows.append((f"({hidden} more short sector and material pairs: sheet Shortfall)", "", np.nan, np.nan, np.nan))
     return pd.DataFrame(rows, columns=["sector", "material", "demand_t", "unmet_t", "unmet_share"])
 
 

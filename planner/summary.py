@@ -25,6 +25,9 @@ def summary_text(result: PlanResult, outputs: list[str] | tuple = ()) -> str:
         "unmet demand (t and share of that sector's demand of the material, over the horizon):",
     ]
     for sector, group in s.unmet.groupby("sector", sort=False):
+        if not group["material"].iloc[0]:  # '(N more …: sheet Shortfall)'
+            lines.append(f"  {sector}")
+            continue
         parts = []
         for r in group.itertuples(index=False):
             if r.material == EVERY_MATERIAL:
@@ -36,13 +39,16 @@ def summary_text(result: PlanResult, outputs: list[str] | tuple = ()) -> str:
         lines.append(f"  {sector}: " + ", ".join(parts))
     if len(s.controlled):
         lines.append("share of supply from controlled sources: " + ", ".join(
-            f"{r.material} {share(r.controlled_share)}" for r in s.controlled.itertuples(index=False)))
+            f"{r.material} {share(r.controlled_share)}".strip() for r in s.controlled.itertuples(index=False)))
     if s.top_licences.empty:
         lines.append("no licence cap binds: one more licensed tonne is worth nothing")
     else:
         lines.append(f"most valuable licence of each material ({currency}/t present value; holds while the cap "
                      "stays in range):")
         for r in s.top_licences.itertuples(index=False):
+            if not r.source:  # '(N more materials: …)'
+                lines.append(f"  {r.material}")
+                continue
             end_use = f" for {r.end_use}" if r.end_use else ""
             high = "no limit" if pd.isna(r.range_high_t) or math.isinf(r.range_high_t) else f"{tonnes(r.range_high_t)} t"
             line = (f"  {r.material}: {r.source} / {r.period}{end_use}: {money(r.shadow_price)} at cap {tonnes(r.cap_t)} t,"
@@ -53,6 +59,9 @@ def summary_text(result: PlanResult, outputs: list[str] | tuple = ()) -> str:
     if len(s.causes):
         lines.append("why demand goes unmet (first limit; all of them on sheet ShortfallCauses):")
         for r in s.causes.itertuples(index=False):
+            if not r.material:
+                lines.append(f"  {r.sector}")
+                continue
             lines.append(f"  {r.sector} / {r.material} ({r.periods}): {r.main_limit}")
     for path in outputs:
         lines.append(f"written: {path}")

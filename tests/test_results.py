@@ -222,3 +222,21 @@ def test_binding_capacities_leave_out_capacities_of_zero(outcome):
     shadow = outcome.result.sheets["ShadowPrices"]
     zero = shadow.assign(rhs=0.0, slack=0.0, shadow_price=5.0, family="supply_capacity")
     assert binding_capacities(zero).empty
+
+
+def test_summary_and_charts_stay_short_on_a_plan_with_many_materials(tmp_path):
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
+    from bench_solve import generated
+    from planner.report import MAX_CHARTS, result_charts
+    from planner.results import SUMMARY_ROWS, UNMET_ROWS
+
+    result = solve_plan(load(write_input(tmp_path / "big", generated(30, 4, 1)))).result
+    s = result.summary
+    assert (s.unmet["unmet_t"] > 0).sum() <= UNMET_ROWS
+    assert s.unmet["sector"].iloc[-1].endswith("more short sector and material pairs: sheet Shortfall)")
+    assert len(s.controlled) <= SUMMARY_ROWS + 1 and len(s.top_licences) <= SUMMARY_ROWS + 1
+    assert len(result_charts(result)) <= 3 * MAX_CHARTS
+    assert "more short sector and material pairs" in summary_text(result)
