@@ -146,3 +146,40 @@ def test_on_a_very_large_plan_the_largest_shortfalls_are_explained_first(solve_c
     causes = shortfall_causes(sol, max_shortfalls=1)
     assert list(causes.loc[causes["sector"] == "wind", "limit_row"]) == [-2]
     assert (causes.loc[causes["sector"] == "EV", "limit_row"] >= 0).all()
+
+
+def test_a_floor_that_holds_stock_back_is_a_cause_eased_downwards(solve_case):
+    """One period. EV needs 20 t of 'mag' (penalty 100); US sells 5 t at 10; stockpile S holds 10 t and must end
+    with at least 8 t (end_min_t), so only 2 t may be released: EV is short 20 − 5 − 2 = 13 t.
+
+    Causes, each serving 1 t of the shortfall per unit:
+      initial stock of S  +1 t → 1 t more released   value 100, holds for initial_t in [8, 23]
+                          (down to 8, where nothing is released; up to 10 + 13, where nothing is short)
+      end level of S      −1 t → 1 t more released   value 100, holds for end_min_t in [0, 10]
+                          (down to 0, where the level itself reaches 0; up to 10, where nothing is released)
+      US capacity         +1 t → 1 t more bought     value 100 − 10 = 90, holds for capacity in [0, 18]
+    (the end level is a ≥ limit: easing it lowers it, and the rate is still t served per t eased.)
+    """
+    _, _, sol = solve_case({
+        "Periods": [{"period": "P1"}], "Materials": [{"material": "mag"}], "Sources": BASE["Sources"][1:],
+        "Supply": [{"source": "US", "material": "mag", "capacity_t": 5, "price": 10}],
+        "Sectors": [{"sector": "EV", "shortfall_penalty": 100}],
+        "Demand": [{"sector": "EV", "material": "mag", "demand_t": 20}],
+        "Stockpiles": [{"stockpile": "S", "material": "mag", "initial_t": 10, "end_min_t": 8}],
+    })
+    causes = shortfall_causes(sol)
+    assert list(causes["family"]) == ["initial_stock", "stock_end", "supply_capacity"]
+    assert list(causes["served_t_per_unit"]) == approx([1, 1, 1])
+    assert list(causes["shadow_price"]) == approx([100, 100, 90])
+    assert list(causes["holds_from"]) == approx([8, 0, 0])
+    assert list(causes["holds_to"]) == approx([23, 10, 18])
+    # and by re-solving with the end level one tonne lower: one tonne less short
+    lp = sol.compiled.lp
+    lower = lp.row_lower.copy()
+    row = int(causes.loc[causes["family"] == "stock_end", "limit_row"].iloc[0])
+    lower[row] -= 1
+    from models.solve import Solver
+
+    solver = Solver(lp.with_numbers(row_lower=lower))
+    solver.run()
+    assert solver.values()[0][sol.compiled.columns["short"].start] == approx(12)
