@@ -17,6 +17,7 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from models.plan import FAMILIES  # noqa: E402
 from planner.run import Loaded, bundled_input, load, solve_plan  # noqa: E402
 from planner.scenarios import scenario_names  # noqa: E402
 
@@ -211,7 +212,8 @@ def scenario_section(loaded: Loaded, name: str, outcome, sized) -> str:
     shadow = sheets["ShadowPrices"]
     binding = shadow[shadow["family"].isin(["supply_capacity", "process_capacity"]) & (shadow["shadow_price"] > 1)
                      & (shadow["rhs"] > 0)]
-    binding = (binding.assign(what=binding["meaning"] + ": " + binding["keys"].str.rsplit(" | ", n=1).str[0])
+    meaning = binding["family"].map(lambda f: FAMILIES[f].label)
+    binding = (binding.assign(what=meaning + ": " + binding["keys"].str.rsplit(" | ", n=1).str[0])
                .groupby("what")["shadow_price"].agg(["count", "max"]).sort_values("max", ascending=False).head(6))
     binding_text = "; ".join(f"{w} ({int(r['count'])} quarters, up to {r['max'] / 1000:,.1f} k USD/t)"
                              for w, r in binding.iterrows()) or "none"

@@ -285,8 +285,8 @@ def build() -> Sheets:
 
 
 def settings(s):
-    s.add("Settings", key="name", value="US baseline 2026-2030 (quarterly), Baseline II",
-          reference="issue 9 'Baseline II' data set")
+    s.add("Settings", key="name", value="US baseline 2026-2030 (quarterly)",
+          reference="assumption: the name printed on every result")
     s.add("Settings", key="currency", value="USD", reference="prices delivered to a US buyer, USD")
     s.add("Settings", key="discount_rate", value=0.0123, reference="assumption: 5%/yr real = 1.05^(1/4)-1 per quarter")
 

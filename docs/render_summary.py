@@ -1,13 +1,13 @@
-"""Render the Summary sheet of the bundled example's result to docs/summary.png (LibreOffice + pdftoppm).
+"""Render the Summary sheet of the bundled baseline's result to docs/summary.png (LibreOffice + pdftoppm).
 
     python docs/render_summary.py
+
+The whole result workbook is converted to PDF as LibreOffice prints it; Summary is its first page.
 """
 import subprocess
 import sys
 import tempfile
 from pathlib import Path
-
-import openpyxl
 
 DOCS = Path(__file__).resolve().parent
 
@@ -15,13 +15,8 @@ with tempfile.TemporaryDirectory() as tmp:
     tmp = Path(tmp)
     subprocess.run([sys.executable, "-m", "planner", "solve", "-o", str(tmp / "result.xlsx")], check=True,
                    stdout=subprocess.DEVNULL)
-    wb = openpyxl.load_workbook(tmp / "result.xlsx")
-    for name in wb.sheetnames:
-        if name != "Summary":
-            del wb[name]
-    wb.save(tmp / "summary.xlsx")
-    subprocess.run(["soffice", "--headless", "--convert-to", "pdf", "--outdir", str(tmp), str(tmp / "summary.xlsx")],
+    subprocess.run(["soffice", "--headless", "--convert-to", "pdf", "--outdir", str(tmp), str(tmp / "result.xlsx")],
                    check=True, stdout=subprocess.DEVNULL)
-    subprocess.run(["pdftoppm", "-png", "-r", "110", "-singlefile", str(tmp / "summary.pdf"), str(DOCS / "summary")],
-                   check=True)
+    subprocess.run(["pdftoppm", "-png", "-r", "110", "-f", "1", "-l", "1", "-singlefile", str(tmp / "result.pdf"),
+                    str(DOCS / "summary")], check=True)
 print(DOCS / "summary.png")

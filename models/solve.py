@@ -65,8 +65,9 @@ class Solver:
         silence_banner()
         self.highs = h = highspy.Highs()
         h.setOptionValue("output_flag", bool(log))
-        if log:
-            h.setOptionValue("log_to_console", True)
+        if log:  # HiGHS's log goes to standard error: standard output is the planner's summary
+            h.setOptionValue("log_to_console", False)
+            h.cbLogging.subscribe(lambda event: sys.stderr.write(event.message))
         # One HiGHS thread everywhere: dual simplex is serial anyway, and HiGHS sizes one scheduler per
         # process at first use, so every Solver (main process or study worker) must ask for the same.
         h.setOptionValue("threads", 1)
@@ -141,7 +142,15 @@ class Solver:
         """Row `position` of B⁻¹ (same convention as `basis_solve`)."""
         return np.asarray(self.highs.getBasisInverseRow(int(position))[1])
 
-    def upper_ranges(self, rows: np.ndarray, activity: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def row_bound_ranges(self) -> tuple[np.ndarray, np.ndarray]:
+        """HiGHS's row-bound ranging for every row: the values the active bound of a nonbasic row may take
+        with the basis kept (±1e20 or beyond where unbounded). One ranging pass per solve."""
+        _, ranging = self.highs.getRanging()
+        return (np.asarray(ranging.row_bound_dn.value_, dtype=float),
+                np.asarray(ranging.row_bound_up.value_, dtype=float))
+
+    def upper_ranges(self, rows: np.ndarray, activity: np.ndarray,
+                     ranges: tuple[np.ndarray, np.ndarray] | None = None) -> tuple[np.ndarray, np.ndarray]:
         """Interval of a `≤` row's right-hand side over which its dual holds; ±inf where unbounded.
 
         For a row at its bound (nonbasic) this is HiGHS's row-bound ranging. A basic row (not binding,
@@ -150,9 +159,8 @@ class Solver:
         """
         if not len(rows):
             return np.zeros(0), np.zeros(0)
-        _, ranging = self.highs.getRanging()
-        low = np.asarray(ranging.row_bound_dn.value_, dtype=float)[rows]
-        high = np.asarray(ranging.row_bound_up.value_, dtype=float)[rows]
+        every_low, every_high = ranges or self.row_bound_ranges()
+        low, high = every_low[rows], every_high[rows]
         basic = self.basis()[1][rows] == BASIC
         low = np.where(basic, activity, low)
         high = np.where(basic, np.inf, high)
@@ -240,9 +248,11 @@ def read_solution(compiled: CompiledModel, solver: Solver, *, ranging: bool = Tr
                               shadow_price=np.where(np.abs(shadow) < ZERO, 0.0, shadow))
 
     licence_ranges = None
+    bound_ranges = {}
     if ranging:
         rows = np.arange(compiled.rows["licence"].start, compiled.rows["licence"].stop)
-        low, high = solver.upper_ranges(rows, row_value[rows])
+        bound_ranges = dict(zip(("row_bound_dn", "row_bound_up"), solver.row_bound_ranges()))
+        low, high = solver.upper_ranges(rows, row_value[rows], ranges=tuple(bound_ranges.values()))
         licence_ranges = _frame(compiled.row_keys["licence"], FAMILIES["licence"].keys, range_low_t=low,
                                 range_high_t=high)
     col_status, row_status = solver.basis()
@@ -251,7 +261,8 @@ def read_solution(compiled: CompiledModel, solver: Solver, *, ranging: bool = Tr
                     solve_seconds=solver.seconds, variables=variables, rows=tables, licence_ranges=licence_ranges,
                     compiled=compiled, live=solver,
                     arrays={"col_value": col_value, "row_value": row_value, "row_dual": row_dual,
-                            "col_dual": col_dual, "col_status": col_status, "row_status": row_status})
+                            "col_dual": col_dual, "col_status": col_status, "row_status": row_status,
+                            **bound_ranges})
 
 
 def _frame(keys, names, **columns) -> pd.DataFrame:

@@ -1,11 +1,12 @@
-"""The `reeplan` command line (SPEC §6).
+"""The `reeplan` command line (SPEC §6). Command bodies are thin: the work is in planner modules.
 
-Exit codes: 0 solved (shortfalls are results), 2 invalid input, 3 no plan exists, 1 anything else.
+Exit codes: 0 solved (shortfalls are results), 2 invalid input or usage, 3 no plan exists, 1 anything else.
 Messages go to standard error; the one-screen summary to standard output.
 """
 from __future__ import annotations
 
 import os
+import re
 import sys
 from pathlib import Path
 
@@ -13,29 +14,48 @@ import click
 import numpy as np
 
 from planner.issue_report import write_issue_report
-from planner.issues import InputError, Problem
+from planner.issues import InputError, Problem, grouped
 from planner.outputs import OutputError, planned
 from planner.reader import UnreadableInput, read_input
-from planner.report import decorate
 from planner.overrides import BASE
-from planner.run import NoPlan, bundled_input, load, solve_plan
-from planner.scenarios import compare_scenarios, scenario_names
-from planner.summary import summary_text
+from planner.run import NoPlan, bundled_input, load, scenario_name, solve_plan
 from planner.template import write_template
-from planner.workbook import write_json, write_workbook
+from planner.workbook import footer_text, write_json, write_tables
 
 EXIT_OK, EXIT_OTHER, EXIT_INVALID, EXIT_NO_PLAN = 0, 1, 2, 3
+EXIT_CODES = ("Exit codes: 0 done (shortfalls are results, not errors); 2 invalid input or options (every "
+              "problem listed); 3 no plan exists (the conflicting limits listed); 1 anything else.")
+
+
+def _epilog(*examples: str) -> str:
+    """Help text after the options: examples (kept on their own lines) and the exit codes."""
+    lines = ["\b", "Examples:"] + [f"  {e}" for e in examples]
+    return "\n".join(lines) + "\n\n" + EXIT_CODES
+
+
+def safe_name(text: str) -> str:
+    """A scenario or input name as a file name part: letters, digits, '.', '_' and '-' only."""
+    return re.sub(r"[^\w.-]+", "_", text).strip("._") or "x"
+
+
+def input_name(path: Path) -> str:
+    return path.stem if path.suffix.lower() in (".xlsx", ".xlsm", ".xls") else path.name
 
 
 def default_output(input_path: Path, command: str, scenario: str | None = None, suffix: str = ".xlsx") -> Path:
-    """results/<input name>[-<scenario>]-<command>.xlsx (SPEC §6)."""
-    name = input_path.stem + (f"-{scenario}" if scenario else "")
-    return Path("results") / f"{name}-{command}{suffix}"
+    """results/<input name>[-<scenario>]-<command>.xlsx (SPEC §6): runs of different scenarios never collide."""
+    part = f"-{safe_name(scenario)}" if scenario and scenario.casefold() != BASE else ""
+    return Path("results") / f"{safe_name(input_name(Path(input_path)))}{part}-{command}{suffix}"
+
+
+def _check_suffix(option: str, path: Path | None, *suffixes: str) -> None:
+    if path is not None and path.suffix.lower() not in suffixes:
+        raise click.UsageError(f"{option} {path}: the file must end in {' or '.join(suffixes)}")
 
 
 def _warn(problems) -> None:
-    for p in problems:
-        click.echo(str(p), err=True)
+    for line in grouped(problems):
+        click.echo(line, err=True)
 
 
 def _run(action) -> int:
@@ -54,6 +74,9 @@ def _run(action) -> int:
     except OutputError as exc:
         click.echo(f"error: {exc} (nothing was written)", err=True)
         return EXIT_OTHER
+    except click.UsageError as exc:
+        exc.show()
+        return EXIT_INVALID
     except Exception as exc:  # noqa: BLE001 - the last line of defence for a planner-facing tool
         if os.environ.get("REEPLAN_DEBUG"):
             raise
@@ -61,10 +84,17 @@ def _run(action) -> int:
         return EXIT_OTHER
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "show_default": True},
+             epilog=_epilog("reeplan solve", "reeplan solve my-plan.xlsx --scenario full-denial --json out.json",
+                            "reeplan validate my-plan.xlsx --report issues.xlsx", "reeplan template my-plan.xlsx",
+                            "reeplan compare results/a-solve.xlsx results/b-solve.xlsx"))
 @click.version_option(package_name="reeplan", message="reeplan %(version)s")
 def cli():
-    """reeplan: who gets scarce rare earth supply, and what one more licensed tonne is worth."""
+    """reeplan: who gets scarce rare earth supply, and what one more licensed tonne is worth.
+
+    Results are written under ./results unless -o says otherwise; messages go to standard error and a
+    one-screen summary to standard output.
+    """
     _tolerant_console()
 
 
@@ -78,49 +108,74 @@ def _tolerant_console() -> None:
             pass  # not a text stream we can change (e.g. replaced by a test harness)
 
 
-@cli.command()
+@cli.command(epilog=_epilog("reeplan solve                         # the bundled US baseline",
+                            "reeplan solve --example               # the small teaching case, from any folder",
+                            "reeplan solve plan.xlsx --scenario full-denial   # -> results/plan-full-denial-solve.xlsx",
+                            "reeplan solve plan.xlsx --all-scenarios --json all.json",
+                            "reeplan solve plan.xlsx -o out.xlsx --json out.json --log"))
 @click.argument("input_path", metavar="[INPUT]", required=False, type=click.Path(path_type=Path))
-@click.option("-o", "--output", type=click.Path(path_type=Path), help="Result workbook (.xlsx).")
-@click.option("--json", "json_path", type=click.Path(path_type=Path), help="Also write the results as JSON.")
-@click.option("--scenario", default=None, help="Solve this scenario of the Scenarios sheet.")
-@click.option("--all-scenarios", is_flag=True, help="Solve every scenario and write one comparison workbook.")
-def solve(input_path, output, json_path, scenario, all_scenarios):
-    """Solve INPUT (.xlsx or CSV folder; default: the bundled US baseline) and write the result workbook."""
+@click.option("-o", "--output", type=click.Path(path_type=Path), show_default=False,
+              help="Result workbook (.xlsx). [default: results/<input>[-<scenario>]-solve.xlsx]")
+@click.option("--json", "json_path", type=click.Path(path_type=Path), help="Also write the results as JSON (.json).")
+@click.option("--scenario", default=None, help="Solve this scenario of the Scenarios sheet. [default: base]")
+@click.option("--all-scenarios", is_flag=True, help="Solve the base case and every scenario; one comparison workbook.")
+@click.option("--example", is_flag=True, help="Solve the small bundled teaching case instead of INPUT.")
+@click.option("--log", "-v", "--verbose", "log", is_flag=True, help="Show HiGHS's solver log on standard error.")
+@click.option("--all-causes", is_flag=True,
+              help="ShortfallCauses for every shortfall even on a very large plan (by default the largest are "
+                   "explained, as many as the plan's size allows in a few seconds).")
+def solve(input_path, output, json_path, scenario, all_scenarios, example, log, all_causes):
+    """Solve INPUT (.xlsx workbook or folder of CSV files) and write the result workbook.
+
+    Without INPUT: the bundled US baseline (2026-2030, quarterly).
+    """
     def body():
-        path = input_path or bundled_input()
-        out = output or default_output(path, "scenarios" if all_scenarios else "solve")
-        with planned([path], {"-o" if output else "output": out, "--json": json_path}):
-            loaded = load(path)
-            _warn(loaded.warnings)
-            if all_scenarios:
-                text = _solve_all(loaded, out)
-            else:
-                outcome = solve_plan(loaded, scenario or BASE)
-                _warn(outcome.warnings)
-                write_workbook(outcome.result.sheets, out, decorate=lambda wb: decorate(wb, outcome.result))
+        if all_scenarios and scenario:
+            raise click.UsageError("--scenario and --all-scenarios exclude each other: choose one")
+        if example and input_path:
+            raise click.UsageError("--example solves the bundled teaching case: give no INPUT with it")
+        _check_suffix("-o", output, ".xlsx")
+        _check_suffix("--json", json_path, ".json")
+        path = bundled_input("example") if example else (input_path or bundled_input())
+        loaded = load(path)
+        _warn(loaded.warnings)
+        if all_scenarios:
+            from planner.scenarios import compare_scenarios, scenario_json, scenarios_text, write_scenarios
+
+            out = output or default_output(path, "solve", "all-scenarios")
+            with planned([path], {"-o" if output else "output": out, "--json": json_path}):
+                with click.progressbar(length=len(loaded.data["Scenarios"]) + 1, label="scenarios",
+                                       file=sys.stderr) as bar:
+                    comparison = compare_scenarios(loaded, progress=lambda name: bar.update(1), warn=_warn, log=log)
+                write_scenarios(comparison, out)
                 if json_path:
-                    write_json(outcome.result.to_json(outcome.solution.status, outcome.solution.objective), json_path)
-                text = summary_text(loaded.data, outcome, out)
-        click.echo(text)  # once every output is in place
+                    write_json(scenario_json(comparison), json_path)
+            click.echo(scenarios_text(comparison, [out] + ([json_path] if json_path else [])))
+            return
+        from planner.report import write_result
+        from planner.summary import summary_text
+
+        scenario_known = scenario_name(loaded, scenario) if scenario else BASE
+        out = output or default_output(path, "solve", scenario_known)
+        with planned([path], {"-o" if output else "output": out, "--json": json_path}):
+            outcome = solve_plan(loaded, scenario_known, log=log, all_causes=all_causes)
+            _warn(outcome.warnings)
+            write_result(outcome.result, out)
+            if json_path:
+                write_json(outcome.result.to_json(), json_path)
+        click.echo(summary_text(outcome.result, [out] + ([json_path] if json_path else [])))  # once all are in place
     sys.exit(_run(body))
 
 
-def _solve_all(loaded, out: Path) -> str:
-    names = scenario_names(loaded)
-    with click.progressbar(length=len(names), label="scenarios", file=sys.stderr) as bar:
-        sheets = compare_scenarios(loaded, progress=lambda name: bar.update(1), warn=_warn)
-    write_workbook(sheets, out)
-    table = sheets["Scenarios"].drop(columns=["note"], errors="ignore").to_string(index=False)
-    return f"{table}\ncomparison workbook: {out}"
-
-
-@cli.command()
+@cli.command(epilog=_epilog("reeplan validate my-plan.xlsx", "reeplan validate my-plan.xlsx --report issues.xlsx",
+                            "reeplan validate inputs-folder/"))
 @click.argument("input_path", metavar="INPUT", type=click.Path(path_type=Path))
 @click.option("--report", type=click.Path(path_type=Path),
-              help="Write a copy of the input with every problem highlighted and an Issues sheet.")
+              help="Write a copy of the input with every problem highlighted and an Issues sheet (.xlsx).")
 def validate(input_path, report):
-    """Report every problem in INPUT; exit 0 if there is none."""
+    """Report every problem in INPUT (.xlsx or CSV folder); exit 0 if there is none."""
     def body():
+        _check_suffix("--report", report, ".xlsx")
         with planned([input_path], {"--report": report}) as outputs:
             try:
                 loaded = load(input_path)
@@ -149,20 +204,47 @@ def _report_invalid(input_path, exc: InputError, report: Path, outputs) -> None:
     click.echo("no validation report: the input cannot be read (see below)", err=True)
 
 
-@cli.command()
+@cli.command(epilog=_epilog("reeplan template my-plan.xlsx", "reeplan template empty.xlsx --blank",
+                            "reeplan template my-plan.xlsx --force   # replace an existing file"))
 @click.argument("output", metavar="OUT.xlsx", type=click.Path(path_type=Path))
 @click.option("--blank", is_flag=True, help="An empty, documented template instead of the bundled data.")
-def template(output, blank):
-    """Write the input template (with the bundled data unless --blank)."""
+@click.option("--force", is_flag=True, help="Replace OUT.xlsx if it exists (it is never replaced otherwise).")
+def template(output, blank, force):
+    """Write the input workbook to fill in (with the bundled US baseline unless --blank)."""
     def body():
+        _check_suffix("OUT", output, ".xlsx")
+        if output.exists() and not force:
+            raise click.UsageError(f"{output} exists: it may hold your data. Add --force to replace it, "
+                                   "or choose another name")
         with planned([] if blank else [bundled_input()], {"output": output}):
             write_template(output, None if blank else read_input(bundled_input()))
         click.echo(f"template: {output}")
     sys.exit(_run(body))
 
 
-def main():
-    cli(prog_name="reeplan")
+@cli.command(epilog=_epilog("reeplan compare results/plan-solve.xlsx results/plan-full-denial-solve.xlsx",
+                            "reeplan compare base.json denial.json -o diff.xlsx"))
+@click.argument("first", metavar="A", type=click.Path(path_type=Path))
+@click.argument("second", metavar="B", type=click.Path(path_type=Path))
+@click.option("-o", "--output", type=click.Path(path_type=Path), show_default=False,
+              help="Comparison workbook (.xlsx). [default: results/<A>-vs-<B>-compare.xlsx]")
+def compare(first, second, output):
+    """What changed from result A to result B (workbooks or JSON written by `reeplan solve`).
+
+    Objective and spend, unmet t per sector and material, procurement per source and material, licence
+    shadow prices: a workbook (with a chart) and a one-screen summary.
+    """
+    def body():
+        from planner.compare import compare_results, compare_text, read_result, write_comparison
+
+        _check_suffix("-o", output, ".xlsx")
+        a, b = read_result(first), read_result(second)
+        out = output or Path("results") / f"{safe_name(a.name)}-vs-{safe_name(b.name)}-compare.xlsx"
+        with planned([first, second], {"-o" if output else "output": out}):
+            comparison = compare_results(a, b)
+            write_comparison(comparison, out)
+        click.echo(compare_text(comparison, out))
+    sys.exit(_run(body))
 
 
 # ---------------------------------------------------------------- studies
@@ -240,7 +322,7 @@ def sweep(input_path, sheet, column, values, operation, scenario, exact, output,
                 points, groups = run_grid(model, pool)
             breakpoints = run_exact(model)[1] if exact else None
             tables = report.sweep_tables(parameter, model, points, groups, breakpoints)
-            write_workbook(tables, out)
+            write_tables(tables, out, footer=footer_text(input_name(input_path), scenario or BASE))
             if json_path:
                 write_json(report.sweep_json(parameter, model, points, groups, breakpoints), json_path)
             text = report.sweep_text(parameter, points, breakpoints, out)
@@ -287,9 +369,13 @@ def stockpile(input_path, method, output, json_path, sample, seed, workers, dask
             pool, bar = _pool(workers, dask_address, quiet, "stockpile")
             with pool, bar:
                 result = run_study(loaded.data, scenarios, pool, method=method)
-            write_workbook(report.stockpile_tables(result), out)
+            write_tables(report.stockpile_tables(result), out, footer=footer_text(input_name(input_path), "stockpile study"))
             if json_path:
                 write_json(report.stockpile_json(result), json_path)
             text = report.stockpile_text(result, out)
         click.echo(text)
     sys.exit(_run(body))
+
+
+def main():
+    cli(prog_name="reeplan")

@@ -12,7 +12,7 @@ import pandas as pd
 
 from models.data import PlanData
 from planner import schema as S
-from planner.issues import WARNING, InputError, Problem
+from planner.issues import WARNING, InputError, Problem, did_you_mean
 from planner.cells import CellError, parse_cell, parse_number
 
 KEY_COLUMNS = ("source", "material", "sector", "period", "process", "stockpile", "licence", "end_use")
@@ -28,14 +28,19 @@ def change_target(sheet_name: str, row: int, r: dict, *, numeric_only: bool, who
     """The sheet and column a change row (Overrides, Uncertainty) names, or None with the problem recorded."""
     target = next((s for s in S.SHEETS if s.name.lower() == r["sheet"].strip().lower()), None)
     if target is None or target.name in UNCHANGEABLE_SHEETS:
-        problems.append(Problem(sheet_name, row, "sheet", f"'{r['sheet']}' is not a sheet {who} can change"))
+        changeable_sheets = [s.name for s in S.SHEETS if s.name not in UNCHANGEABLE_SHEETS]
+        problems.append(Problem(sheet_name, row, "sheet", f"'{r['sheet']}' is not a sheet {who} can change"
+                                + did_you_mean(r["sheet"], changeable_sheets)))
         return None
     column = target.column(r["column"].strip().lower())
     if column is None or column.kind in (S.ID, S.REF, S.PERIOD, S.REF_LIST) or column.key or \
             (numeric_only and column.kind not in NUMERIC):
         what = "numeric column" if numeric_only else "column"
+        changeable = [c.name for c in target.columns if c.kind not in (S.ID, S.REF, S.PERIOD, S.REF_LIST)
+                      and not c.key and (not numeric_only or c.kind in NUMERIC)]
         problems.append(Problem(sheet_name, row, "column",
-                                f"'{r['column']}' is not a {what} of {target.name} {who} can change"))
+                                f"'{r['column']}' is not a {what} of {target.name} {who} can change"
+                                + did_you_mean(r["column"], changeable)))
         column = None
     for key in KEY_COLUMNS:
         if isinstance(r.get(key), tuple) and r[key] and target.column(key) is None:
@@ -131,7 +136,8 @@ def apply_scenario(data: PlanData, scenario: str) -> tuple[PlanData, list[Proble
     names = {s.casefold(): s for s in data["Scenarios"]["scenario"]}
     if scenario.casefold() not in names:
         known = ", ".join(names.values()) or "none"
-        raise InputError([Problem("Scenarios", None, "scenario", f"unknown scenario '{scenario}' (known: {known})")])
+        raise InputError([Problem("Scenarios", None, "scenario", f"unknown scenario '{scenario}'"
+                                  + (did_you_mean(scenario, names.values()) or f" (known: {known})"))])
     scenario = names[scenario.casefold()]
     out = data.copy()
     problems = []

@@ -51,6 +51,7 @@ class RawInput:
     path: Path
     tables: dict[str, RawTable]
     problems: list[Problem] = field(default_factory=list)  # found while reading; validation reports them
+    ignored: list[str] = field(default_factory=list)  # sheets (or CSV files) that are no input table, as named
 
     def sha256(self) -> str:
         return file_sha256(self.path)
@@ -160,19 +161,20 @@ if _strict_number is not None:  # openpyxl 3.1; without it such a cell makes the
     _sheet_reader._cast_number = _lenient_number
 
 
-def _read_workbook(path: Path) -> tuple[dict[str, RawTable], list[Problem]]:
+def _read_workbook(path: Path) -> tuple[dict[str, RawTable], list[Problem], list[str]]:
     with open_workbook_safely(path):
         return _read_sheets(path)
 
 
-def _read_sheets(path: Path) -> tuple[dict[str, RawTable], list[Problem]]:
+def _read_sheets(path: Path) -> tuple[dict[str, RawTable], list[Problem], list[str]]:
     values = openpyxl.load_workbook(path, data_only=True, read_only=True)
     formulas = openpyxl.load_workbook(path, data_only=False, read_only=True)
-    tables, problems, titles = {}, [], {}
+    tables, problems, titles, ignored = {}, [], {}, []
     try:
         for ws in values.worksheets:
             sheet = _SHEET_BY_LOWER.get(_canonical(ws.title))
             if sheet is None:
+                ignored.append(ws.title)
                 continue  # planners keep notes on sheets of their own
             if sheet in titles:
                 problems.append(Problem(sheet, None, None, f"sheets '{titles[sheet]}' and '{ws.title}' are both "
@@ -189,7 +191,7 @@ def _read_sheets(path: Path) -> tuple[dict[str, RawTable], list[Problem]]:
     finally:
         values.close()
         formulas.close()
-    return tables, problems
+    return tables, problems, ignored
 
 
 def _merge_formulas(value_rows, formula_rows):
@@ -199,12 +201,13 @@ def _merge_formulas(value_rows, formula_rows):
                for v, f in zip(vals, forms)]
 
 
-def _read_csv_folder(folder: Path) -> tuple[dict[str, RawTable], list[Problem]]:
+def _read_csv_folder(folder: Path) -> tuple[dict[str, RawTable], list[Problem], list[str]]:
     """Every `<Sheet>.csv` of the folder; files that cannot be parsed are all reported together."""
-    tables, problems, files, unreadable = {}, [], {}, []
+    tables, problems, files, unreadable, ignored = {}, [], {}, [], []
     for file in csv_files(folder):
         sheet = _SHEET_BY_LOWER.get(_canonical(file.stem))
         if sheet is None:
+            ignored.append(file.stem)
             continue
         if sheet in files:
             problems.append(Problem(sheet, None, None, f"files {files[sheet]} and {file.name} are both read as "
@@ -222,7 +225,7 @@ def _read_csv_folder(folder: Path) -> tuple[dict[str, RawTable], list[Problem]]:
         tables[sheet] = _table(sheet, ([c if c != "" else None for c in cells] for _, cells in records), problems)
     if unreadable:
         raise UnreadableInput(unreadable + problems)
-    return tables, problems
+    return tables, problems, ignored
 
 
 def decode_csv(file: Path) -> tuple[str, Problem | None]:

@@ -113,6 +113,13 @@ def write_template(target: Path, raw: RawInput | None) -> None:
 
 def _style_sheet(ws, sheet: S.Sheet, headers: list[str], id_ranges: dict[str, str]) -> None:
     ws.freeze_panes = "A2"
+    ws.print_title_rows = "1:1"  # print setup: header on every page, one page wide, landscape when wide
+    ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    if len(headers) > 7:
+        ws.page_setup.orientation = "landscape"
+    ws.oddFooter.center.text = "&A"
+    ws.oddFooter.right.text = "page &P of &N"
     for i, name in enumerate(headers, start=1):
         letter = get_column_letter(i)
         cell = ws.cell(row=1, column=i)

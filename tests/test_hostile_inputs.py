@@ -82,7 +82,15 @@ def test_no_output_over_a_hard_link_to_a_workbook_input(tmp_path, monkeypatch):
 def test_two_outputs_to_one_file_are_refused(plan, tmp_path, json_path):
     done = run_cli("solve", plan, "-o", "same.xlsx", "--json", json_path)
     assert done.exit_code == 2
-    assert f"--json {Path(json_path)}: is also the -o output same.xlsx" in done.stderr
+    assert "the file must end in .json" in done.stderr  # a workbook name for the JSON is refused outright
+    assert not (tmp_path / "same.xlsx").exists()
+
+
+def test_two_outputs_to_one_file_through_a_link_are_refused(plan, tmp_path):
+    (tmp_path / "same.json").symlink_to(tmp_path / "same.xlsx")
+    done = run_cli("solve", plan, "-o", "same.xlsx", "--json", "same.json")
+    assert done.exit_code == 2
+    assert "--json same.json: is also the -o output same.xlsx" in done.stderr
     assert not (tmp_path / "same.xlsx").exists()
 
 
@@ -113,12 +121,12 @@ def test_failure_while_writing_removes_every_output(plan, tmp_path, monkeypatch)
             tmp.write_text("{")
             raise OSError(28, "No space left on device")
     monkeypatch.setattr(planner.cli, "write_json", full_disk)
-    (tmp_path / "old.xlsx").write_bytes(b"an earlier result")
+    (tmp_path / "old.json").write_bytes(b"an earlier result")
     listing = files_in(tmp_path)
-    done = run_cli("solve", plan, "-o", "results/new/out.xlsx", "--json", "old.xlsx")
+    done = run_cli("solve", plan, "-o", "results/new/out.xlsx", "--json", "old.json")
     assert done.exit_code == 1
-    assert "cannot write old.xlsx: No space left on device" in done.stderr and "Traceback" not in done.output
-    assert (tmp_path / "old.xlsx").read_bytes() == b"an earlier result"  # earlier files untouched
+    assert "cannot write old.json: No space left on device" in done.stderr and "Traceback" not in done.output
+    assert (tmp_path / "old.json").read_bytes() == b"an earlier result"  # earlier files untouched
     assert files_in(tmp_path) == listing  # temporaries and the folders made for them are gone
 
 
@@ -411,5 +419,5 @@ def test_a_console_that_cannot_encode_a_name_does_not_fail_the_run(tmp_path, enc
     stdout, stderr = done.stdout.decode("utf-8", "replace"), done.stderr.decode("utf-8", "replace")
     assert done.returncode == 0, stderr
     assert "Traceback" not in stderr and "warning: Demand row 1, column " in stderr
-    assert "/ Dy oxide / 2026" in stdout and "result workbook: out.xlsx" in stdout
+    assert "Dy oxide" in stdout and "written: out.xlsx" in stdout
     assert (tmp_path / "out.xlsx").exists() and (tmp_path / "out.json").exists()

@@ -1,4 +1,5 @@
 """Scenario overrides (SPEC §5): set/scale/add on normalised tables, key lists, row order, validation."""
+import json
 import subprocess
 import sys
 
@@ -88,12 +89,17 @@ def test_cli_scenario_and_all_scenarios(tmp_path):
     run = lambda *a: subprocess.run([sys.executable, "-m", "planner", *a], cwd=tmp_path, capture_output=True, text=True)
     one = run("solve", str(inp), "--scenario", "TIGHT")
     assert one.returncode == 0, one.stderr
-    assert "EV 20.0" in one.stdout
+    assert "EV: Dy oxide 20.00 t" in one.stdout
+    assert (tmp_path / "results" / "in-tight-solve.xlsx").exists()  # named as the Scenarios sheet spells it
     unknown = run("solve", str(inp), "--scenario", "nope")
     assert unknown.returncode == 2 and "unknown scenario 'nope'" in unknown.stderr
-    every = run("solve", str(inp), "--all-scenarios")
+    every = run("solve", str(inp), "--all-scenarios", "--json", "all.json")
     assert every.returncode == 0, every.stderr
     import pandas as pd
-    table = pd.read_excel(tmp_path / "results" / "in-scenarios.xlsx", sheet_name="Scenarios").set_index("scenario")
-    assert table.loc["base", "unmet_EV_t"] == pytest.approx(0)
-    assert table.loc["tight", "unmet_EV_t"] == pytest.approx(20)
+    table = pd.read_excel(tmp_path / "results" / "in-all-scenarios-solve.xlsx", sheet_name="Unmet")
+    unmet = table.set_index(["scenario", "sector", "material"])["unmet_t"]
+    assert unmet["base", "EV", "Dy oxide"] == pytest.approx(0)
+    assert unmet["tight", "EV", "Dy oxide"] == pytest.approx(20)
+    payload = json.loads((tmp_path / "all.json").read_text())
+    assert [s["scenario"] for s in payload["scenarios"]] == ["base", "tight"]
+    assert payload["scenarios"][1]["unmet_t"] == {"EV": {"Dy oxide": pytest.approx(20)}}

@@ -213,3 +213,71 @@ def test_initial_stock_above_max_size_on_a_row_that_cannot_be_sized(tmp_path):
     stock = [{"stockpile": "NDS", "material": "Dy oxide", "initial_t": 10, "max_size_t": 5}]
     assert problems_of(tmp_path, with_changes(Stockpiles=stock)) == [
         "Stockpiles row 2, column initial_t: initial_t 10 is above max_size_t 5 and the row is not sizable"]
+
+
+# -- cascades, grouping and did-you-mean (issue: "validation cascades")
+
+def messages(tmp_path, sheets):
+    """Errors and warnings as the command line prints them: grouped, defining sheets first."""
+    from planner.issues import grouped
+
+    with pytest.raises(InputError) as caught:
+        load(write_input(tmp_path / "in", sheets))
+    return grouped(caught.value.problems), grouped(caught.value.warnings)
+
+
+def test_a_rejected_sector_row_is_reported_once_not_on_every_row_that_names_it(tmp_path):
+    demand = [{"sector": "EV", "material": "Dy oxide", "period": p, "demand_t": 30} for p in ("2026", "2027")]
+    errors, _ = messages(tmp_path, with_changes(**changed_row("Sectors", 1, accepts_controlled="maybe"),
+                                                Demand=demand))
+    assert errors == ["Sectors row 3, column accepts_controlled: 'maybe' is not a boolean "
+                      "(use TRUE/FALSE, yes/no, y/n or 1/0)"]
+
+
+def test_duplicate_period_comes_first_and_repeats_are_grouped(tmp_path):
+    # 2026 typed twice where 2027 was meant: every 2027 row then names an unknown period
+    demand = [{"sector": "EV", "material": m, "period": "2027", "demand_t": 30} for m in ("Dy oxide", "NdPr oxide")]
+    supply = [dict(r, period="2027") for r in VALID["Supply"]]
+    errors, _ = messages(tmp_path, with_changes(Periods=[{"period": "2026"}, {"period": "2026"}], Supply=supply,
+                                                Demand=demand))
+    assert errors == [
+        "Periods row 3, column period: duplicate of row 2 (same period)",
+        "Supply rows 2–3, column period: unknown period '2027' (not on sheet Periods)",
+        "Demand rows 2–3, column period: unknown period '2027' (not on sheet Periods)",
+    ]
+
+
+def test_did_you_mean_for_a_misspelt_sheet_and_column(tmp_path):
+    sheets = dict(VALID)
+    sheets["Suply"] = sheets.pop("Supply")
+    errors, warnings = messages(tmp_path, sheets)
+    assert errors == ["Supply: required sheet is missing (is it the sheet 'Suply'?)"]
+    assert warnings == ["warning: Suply: this sheet is not read: no input sheet has this name (did you mean 'Supply'?)"]
+    rows = [{("capcity_t" if k == "capacity_t" else k): v for k, v in r.items()} for r in VALID["Supply"]]
+    errors, warnings = messages(tmp_path, with_changes(Supply=rows))
+    assert errors == ["Supply row 1, column capacity_t: required column is missing (is it column 'capcity_t'?)"]
+    assert warnings == ["warning: Supply row 1, column capcity_t: unknown column is ignored (did you mean 'capacity_t'?)"]
+
+
+def test_did_you_mean_for_override_targets_and_names(tmp_path):
+    overrides = [{"scenario": "tight", "sheet": "Licence", "column": "approval_rate", "operation": "set", "value": 0},
+                 {"scenario": "tight", "sheet": "Licences", "column": "aproval_rate", "operation": "set", "value": 0},
+                 {"scenario": "tight", "sheet": "Licences", "column": "approval_rate", "operation": "set", "value": 0,
+                  "material": "Dy oxid"}]
+    errors, _ = messages(tmp_path, with_changes(Scenarios=[{"scenario": "tight"}], Overrides=overrides))
+    assert errors == [
+        "Overrides row 2, column sheet: 'Licence' is not a sheet an override can change (did you mean 'Licences'?)",
+        "Overrides row 3, column column: 'aproval_rate' is not a column of Licences an override can change "
+        "(did you mean 'approval_rate'?)",
+        "Overrides row 4, column material: unknown material 'Dy oxid' (not on sheet Materials) "
+        "(did you mean 'Dy oxide'?)",
+    ]
+
+
+def test_an_empty_required_sheet_is_an_error_not_a_solver_failure(tmp_path):
+    write_input(tmp_path / "in", VALID)
+    (tmp_path / "in" / "Demand.csv").write_text("sector,material,period,demand_t\n")
+    with pytest.raises(InputError) as caught:
+        load(tmp_path / "in")
+    assert [str(p) for p in caught.value.problems] == [
+        "Demand row 2: the sheet has no rows: it is required and must list at least one sector"]
