@@ -18,7 +18,8 @@ import pandas as pd
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from models.plan import FAMILIES  # noqa: E402
-from planner.run import Loaded, bundled_input, load, solve_plan  # noqa: E402
+from planner.run import solve_plan  # noqa: E402
+from planner.inputs import Loaded, bundled_input, load  # noqa: E402
 from planner.scenarios import scenario_names  # noqa: E402
 
 PAGE = Path(__file__).resolve().parent / "baseline.md"

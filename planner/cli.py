@@ -11,16 +11,13 @@ import sys
 from pathlib import Path
 
 import click
-import numpy as np
 
-from planner.issue_report import write_issue_report
-from planner.issues import InputError, Problem, grouped
+from planner.issues import InputError, NoPlan, Problem, grouped
 from planner.outputs import OutputError, planned
-from planner.reader import UnreadableInput, read_input
-from planner.overrides import BASE
-from planner.run import NoPlan, bundled_input, load, scenario_name, solve_plan
-from planner.template import write_template
-from planner.workbook import footer_text, write_json, write_tables
+from planner.reader import UnreadableInput
+from planner.schema import BASE
+
+# Command bodies import what they need: `reeplan --help` and `validate` start without the solver stack.
 
 EXIT_OK, EXIT_OTHER, EXIT_INVALID, EXIT_NO_PLAN = 0, 1, 2, 3
 EXIT_CODES = ("Exit codes: 0 done (shortfalls are results, not errors); 2 invalid input or options (every "
@@ -136,6 +133,9 @@ def solve(input_path, output, json_path, scenario, all_scenarios, example, log, 
             raise click.UsageError("--example solves the bundled teaching case: give no INPUT with it")
         _check_suffix("-o", output, ".xlsx")
         _check_suffix("--json", json_path, ".json")
+        from planner.inputs import bundled_input, load
+        from planner.workbook import write_json
+
         path = bundled_input("example") if example else (input_path or bundled_input())
         loaded = load(path)
         _warn(loaded.warnings)
@@ -153,6 +153,7 @@ def solve(input_path, output, json_path, scenario, all_scenarios, example, log, 
             click.echo(scenarios_text(comparison, [out] + ([json_path] if json_path else [])))
             return
         from planner.report import write_result
+        from planner.run import scenario_name, solve_plan
         from planner.summary import summary_text
 
         scenario_known = scenario_name(loaded, scenario) if scenario else BASE
@@ -176,6 +177,9 @@ def validate(input_path, report):
     """Report every problem in INPUT (.xlsx or CSV folder); exit 0 if there is none."""
     def body():
         _check_suffix("--report", report, ".xlsx")
+        from planner.inputs import load
+        from planner.issue_report import write_issue_report
+
         with planned([input_path], {"--report": report}) as outputs:
             try:
                 loaded = load(input_path)
@@ -192,6 +196,8 @@ def validate(input_path, report):
 
 def _report_invalid(input_path, exc: InputError, report: Path, outputs) -> None:
     """`validate --report` on an invalid input: its purpose, so the report is written although we exit 2."""
+    from planner.issue_report import write_issue_report
+
     if not isinstance(exc, UnreadableInput):
         try:
             write_issue_report(Path(input_path), exc.problems + exc.warnings, report)
@@ -216,6 +222,10 @@ def template(output, blank, force):
         if output.exists() and not force:
             raise click.UsageError(f"{output} exists: it may hold your data. Add --force to replace it, "
                                    "or choose another name")
+        from planner.inputs import bundled_input
+        from planner.reader import read_input
+        from planner.template import write_template
+
         with planned([] if blank else [bundled_input()], {"output": output}):
             write_template(output, None if blank else read_input(bundled_input()))
         click.echo(f"template: {output}")
@@ -304,8 +314,10 @@ def _pool(workers, dask_address, quiet, label):
 def sweep(input_path, sheet, column, values, operation, scenario, exact, output, json_path, sample, seed, workers,
           dask_address, quiet, **keys):
     """Solve INPUT once per value of one parameter, changed like an override row (SPEC §5)."""
+    from planner.inputs import load
     from planner.studies import report
     from planner.studies.sweep import build_sweep, make_parameter, parse_values, run_exact, run_grid
+    from planner.workbook import footer_text, write_json, write_tables
 
     def body():
         out = output or default_output(input_path, "sweep", scenario)
@@ -354,8 +366,12 @@ def _case(loaded, scenario, sampled):
 @_study_options
 def stockpile(input_path, method, output, json_path, sample, seed, workers, dask_address, quiet):
     """Size every sizable stockpile row against the scenarios (two-stage stochastic LP, SPEC §5)."""
+    import numpy as np
+
+    from planner.inputs import load
     from planner.studies import report
-    from planner.studies.stockpile import library_scenarios, run_study, Scenarios
+    from planner.studies.stockpile import Scenarios, library_scenarios, run_study
+    from planner.workbook import footer_text, write_json, write_tables
 
     def body():
         out = output or default_output(input_path, "stockpile")

@@ -15,7 +15,8 @@ from openpyxl.utils import get_column_letter
 
 from planner.issues import WARNING, Problem
 from planner.reader import open_workbook_safely, read_input
-from planner.workbook import cell_value, safe_text, save_workbook, write_table
+from planner.openpyxl_sheets import save_workbook, write_table
+from planner.workbook import cell_value, safe_text
 
 ERROR_FILL = PatternFill("solid", fgColor="FFC7CE")
 WARNING_FILL = PatternFill("solid", fgColor="FFEB9C")

@@ -74,3 +74,11 @@ def did_you_mean(word: str, options, cutoff: float = 0.75) -> str:
     by_fold = {str(o).casefold(): str(o) for o in options}
     close = difflib.get_close_matches(str(word).strip().casefold(), list(by_fold), n=1, cutoff=cutoff)
     return f" (did you mean '{by_fold[close[0]]}'?)" if close else ""
+
+
+class NoPlan(Exception):
+    """The user's hard limits contradict each other; the message lists the limits that cannot hold together."""
+
+    def __init__(self, message: str, conflicts: list | None = None):
+        self.conflicts = conflicts or []
+        super().__init__(message)

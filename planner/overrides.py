@@ -12,12 +12,12 @@ import pandas as pd
 
 from models.data import PlanData
 from planner import schema as S
+from planner.schema import BASE
 from planner.issues import WARNING, InputError, Problem, did_you_mean
 from planner.cells import CellError, parse_cell, parse_number
 
 KEY_COLUMNS = ("source", "material", "sector", "period", "process", "stockpile", "licence", "end_use")
 NUMERIC = (S.QUANTITY, S.RATE, S.COUNT, S.FACTOR, S.NUMBER)
-BASE = "base"
 
 
 UNCHANGEABLE_SHEETS = ("Overrides", "Scenarios", "Uncertainty")

@@ -16,11 +16,6 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import openpyxl
-import openpyxl.worksheet._reader as _sheet_reader
-from defusedxml import DefusedXmlException
-from openpyxl.utils import get_column_letter
-
 from planner.issues import WARNING, InputError, Problem
 from planner.schema import SHEETS
 
@@ -131,6 +126,8 @@ def open_workbook_safely(path: Path):
 
 
 def _why_unreadable(exc: BaseException) -> str:
+    from defusedxml import DefusedXmlException
+
     for _ in range(10):  # openpyxl wraps the parser's error in its own: look for the first cause
         following = exc.__cause__ or (None if exc.__suppress_context__ else exc.__context__)
         if isinstance(exc, DefusedXmlException) or following is None:
@@ -144,21 +141,27 @@ def _why_unreadable(exc: BaseException) -> str:
     return f"cannot be read as .xlsx (the file is damaged: {type(exc).__name__}: {str(exc)[:200]})"
 
 
-def _lenient_number(text: str):
-    """openpyxl's cast of a numeric cell, except that NaN, inf or junk written by a program come back as
-    a value (a float or the text) for validation to name by sheet, row and column, not as an exception."""
-    try:
-        return _strict_number(text)
-    except ValueError:
-        try:
-            return float(text)
-        except ValueError:
-            return text
+def _openpyxl():
+    """openpyxl, imported when a workbook is first read (CSV inputs and `--help` never need it), with its cast
+    of a numeric cell made lenient: NaN, inf or junk written by a program come back as a value (a float or
+    the text) for validation to name by sheet, row and column, not as an exception (openpyxl 3.1's private
+    `_cast_number`; without it such a cell makes the file "damaged", still exit 2)."""
+    import openpyxl
+    import openpyxl.worksheet._reader as sheet_reader
 
-
-_strict_number = getattr(_sheet_reader, "_cast_number", None)
-if _strict_number is not None:  # openpyxl 3.1; without it such a cell makes the file "damaged" (still exit 2)
-    _sheet_reader._cast_number = _lenient_number
+    strict = getattr(sheet_reader, "_cast_number", None)
+    if strict is not None and not getattr(strict, "lenient", False):
+        def lenient(text: str):
+            try:
+                return strict(text)
+            except ValueError:
+                try:
+                    return float(text)
+                except ValueError:
+                    return text
+        lenient.lenient = True
+        sheet_reader._cast_number = lenient
+    return openpyxl
 
 
 def _read_workbook(path: Path) -> tuple[dict[str, RawTable], list[Problem], list[str]]:
@@ -167,6 +170,7 @@ def _read_workbook(path: Path) -> tuple[dict[str, RawTable], list[Problem], list
 
 
 def _read_sheets(path: Path) -> tuple[dict[str, RawTable], list[Problem], list[str]]:
+    openpyxl = _openpyxl()
     values = openpyxl.load_workbook(path, data_only=True, read_only=True)
     formulas = openpyxl.load_workbook(path, data_only=False, read_only=True)
     tables, problems, titles, ignored = {}, [], {}, []
@@ -306,8 +310,8 @@ def _table(sheet: str, rows, problems: list[Problem]) -> RawTable:
     for i, name in enumerate(header):
         key = _canonical(name)
         if key and key in positions:
-            problems.append(Problem(sheet, 1, headers[key], f"appears twice (columns {get_column_letter(positions[key] + 1)} "
-                                                            f"and {get_column_letter(i + 1)}): keep one"))
+            problems.append(Problem(sheet, 1, headers[key], f"appears twice (columns {column_letter(positions[key])} "
+                                                            f"and {column_letter(i)}): keep one"))
         elif key:
             positions[key] = i
             headers[key] = str(name).strip()
@@ -318,3 +322,13 @@ def _table(sheet: str, rows, problems: list[Problem]) -> RawTable:
         if any(v is not None for v in record.values()):
             table.rows.append((excel_row, record))
     return table
+
+
+def column_letter(index: int) -> str:
+    """Excel's letters of the 0-based column `index` (0 → A, 26 → AA)."""
+    letters = ""
+    index += 1
+    while index:
+        index, rest = divmod(index - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters

@@ -72,8 +72,8 @@ class PlanResult:
 
     def to_json(self) -> dict:
         def records(sheet, columns):
-            return [{c: _json_number(v) for c, v in zip(columns, row)}
-                    for row in self.sheets[sheet][columns].itertuples(index=False)]
+            frame = self.sheets[sheet][columns].replace([np.inf, -np.inf], np.nan).astype(object)
+            return frame.where(frame.notna(), None).to_dict("records")
 
         causes = self.sheets["ShortfallCauses"]
         return {

@@ -3,8 +3,6 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from importlib import resources
-from pathlib import Path
 
 from models.conflicts import Conflict, find_conflicts
 from models.data import PlanData
@@ -13,42 +11,12 @@ from models.plan import FAMILIES, PlanModel
 from models.structure import end_use_class
 from models.solve import Solution, solve
 from planner import __version__
-from planner.issues import InputError, Problem
-from planner.overrides import BASE, apply_scenario
-from planner.reader import read_input
+from planner.inputs import Loaded
+from planner.issues import NoPlan, Problem
+from planner.overrides import apply_scenario
 from planner.results import PlanResult, RunInfo, build_result
-from planner.validate import validate
+from planner.schema import BASE
 from planner.words import period_span
-
-
-def bundled_input(name: str = "baseline") -> Path:
-    """Data shipped inside the package: `baseline` (the default input) or `example` (a small teaching case)."""
-    return Path(str(resources.files("inputs") / name))
-
-
-@dataclass
-class Loaded:
-    path: Path
-    data: PlanData
-    warnings: list[Problem]
-    sha256: str
-
-
-def load(path: str | Path) -> Loaded:
-    """Read and validate; raise InputError listing every problem."""
-    raw = read_input(path)
-    data, problems = validate(raw)
-    if data is None:
-        raise InputError(problems)
-    return Loaded(Path(path), data, [p for p in problems if p.severity != "error"], raw.sha256())
-
-
-class NoPlan(Exception):
-    """The user's hard limits contradict each other."""
-
-    def __init__(self, conflicts: list[Conflict], data: PlanData | None = None):
-        self.conflicts = conflicts
-        super().__init__(describe_conflicts(conflicts, data))
 
 
 @dataclass
@@ -69,7 +37,8 @@ def solve_plan(loaded: Loaded, scenario: str = BASE, *, log: bool = False, all_c
     built = time.perf_counter()
     solution = solve(compiled, log=log)
     if not solution.optimal:
-        raise NoPlan(find_conflicts(data, plan.structure), data)
+        conflicts = find_conflicts(data, plan.structure)
+        raise NoPlan(describe_conflicts(conflicts, data), conflicts)
     run = RunInfo(__version__, str(loaded.path), loaded.sha256, scenario_name(loaded, scenario),
                   build_seconds=built - started)
     result = build_result(data, solution, run, all_causes=all_causes)

@@ -6,9 +6,11 @@ from pathlib import Path
 
 import pandas as pd
 
-from planner.overrides import BASE
+from planner.schema import BASE
 from planner.results import unmet_by_sector_material
-from planner.run import Loaded, NoPlan, solve_plan
+from planner.run import solve_plan
+from planner.inputs import Loaded
+from planner.issues import NoPlan
 from planner.words import money, share, tonnes
 from planner.workbook import MONEY, TONNES, Book, Chart, footer_text
 

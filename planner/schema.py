@@ -17,6 +17,7 @@ MAX_DISCOUNT_FACTOR = 1e6
 ALL_PERIODS = "*"
 CHANNEL_FREE = "free"
 CHANNEL_CONTROLLED = "controlled"
+BASE = "base"  # the scenario with no overrides
 OPERATIONS = ("set", "scale", "add")
 DISTRIBUTIONS = ("uniform", "triangular", "bernoulli")
 

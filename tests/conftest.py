@@ -8,7 +8,7 @@ import pytest
 
 from models.plan import PlanModel
 from models.solve import solve
-from planner.run import load
+from planner.inputs import load
 
 BASE = {
     "Periods": [{"period": "P1"}],

@@ -6,7 +6,8 @@ import csv
 
 import pytest
 
-from planner.run import bundled_input, load, solve_plan
+from planner.run import solve_plan
+from planner.inputs import bundled_input, load
 from planner.scenarios import scenario_names
 
 BASELINE = bundled_input("baseline")

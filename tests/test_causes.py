@@ -4,7 +4,8 @@ import pytest
 
 from models.causes import shortfall_causes
 from models.sensitivity import Direction, response
-from planner.run import load, solve_plan
+from planner.run import solve_plan
+from planner.inputs import load
 from tests.conftest import BASE, write_input
 
 approx = pytest.approx
@@ -79,7 +80,7 @@ def test_rates_agree_with_re_solving_on_the_baseline():
     """On the baseline, easing a cause of a shortfall by a small step (within its range) serves rate × step tonnes."""
     from models.causes import INITIAL_STOCK
     from models.solve import Solver
-    from planner.run import bundled_input
+    from planner.inputs import bundled_input
 
     sol = solve_plan(load(bundled_input())).solution
     causes = shortfall_causes(sol)

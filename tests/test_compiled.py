@@ -7,6 +7,7 @@
 """
 import highspy
 import numpy as np
+import pyomo.environ  # noqa: F401 - registers Pyomo's own solver interfaces (reeplan itself needs only pyomo.core)
 import pytest
 from pyomo.contrib.solver.common.factory import SolverFactory
 from pyomo.repn.plugins.standard_form import LinearStandardFormCompiler
@@ -16,7 +17,7 @@ from models.plan import FAMILIES, PlanModel, param_values
 from models.solve import solve
 from models.structure import derive_structure
 from planner.overrides import apply_scenario
-from planner.run import bundled_input, load
+from planner.inputs import bundled_input, load
 from tests.conftest import write_input
 from tests.test_shadow_price_property import generated_sheets
 from tests.test_validation import VALID

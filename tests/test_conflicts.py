@@ -1,7 +1,9 @@
 """No plan: the limits that cannot hold together are named (SPEC §3, last paragraph)."""
 import pytest
 
-from planner.run import NoPlan, describe_conflict, load, solve_plan
+from planner.run import describe_conflict, solve_plan
+from planner.inputs import load
+from planner.issues import NoPlan
 from tests.conftest import write_input
 from tests.test_validation import VALID
 

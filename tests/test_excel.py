@@ -7,7 +7,8 @@ import openpyxl
 import pytest
 
 from planner import schema as S
-from planner.run import load, solve_plan
+from planner.run import solve_plan
+from planner.inputs import load
 
 SOFFICE = shutil.which("soffice") or shutil.which("libreoffice")
 needs_libreoffice = pytest.mark.skipif(SOFFICE is None, reason="LibreOffice is installed by .ci/run")
@@ -178,7 +179,7 @@ def test_libreoffice_prints_summary_on_one_page_and_every_chart_whole(tmp_path):
 
 
 def bundled_input_path():
-    from planner.run import bundled_input
+    from planner.inputs import bundled_input
 
     return bundled_input()
 

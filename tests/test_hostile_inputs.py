@@ -18,8 +18,9 @@ import openpyxl
 import pytest
 from click.testing import CliRunner
 
-import planner.cli
+import planner.inputs
 import planner.outputs
+import planner.workbook
 from planner.cli import cli
 from tests.conftest import write_input
 from tests.test_validation import VALID
@@ -97,7 +98,7 @@ def test_two_outputs_to_one_file_through_a_link_are_refused(plan, tmp_path):
 def test_template_never_writes_over_the_data_it_copies(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     bundled = write_input(tmp_path / "bundled", VALID)
-    monkeypatch.setattr(planner.cli, "bundled_input", lambda: bundled)
+    monkeypatch.setattr(planner.inputs, "bundled_input", lambda: bundled)
     before = digest(bundled)
     done = run_cli("template", bundled / "Periods.csv")
     assert done.exit_code == 2 and digest(bundled) == before
@@ -120,7 +121,7 @@ def test_failure_while_writing_removes_every_output(plan, tmp_path, monkeypatch)
         with planner.outputs.staged(target) as tmp:
             tmp.write_text("{")
             raise OSError(28, "No space left on device")
-    monkeypatch.setattr(planner.cli, "write_json", full_disk)
+    monkeypatch.setattr(planner.workbook, "write_json", full_disk)
     (tmp_path / "old.json").write_bytes(b"an earlier result")
     listing = files_in(tmp_path)
     done = run_cli("solve", plan, "-o", "results/new/out.xlsx", "--json", "old.json")

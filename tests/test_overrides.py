@@ -7,7 +7,8 @@ import pytest
 
 from planner.issues import InputError
 from planner.overrides import apply_scenario
-from planner.run import load, solve_plan
+from planner.run import solve_plan
+from planner.inputs import load
 from tests.conftest import write_input
 from tests.test_validation import VALID
 

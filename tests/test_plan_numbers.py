@@ -3,7 +3,7 @@ import pytest
 
 from models.plan import PlanModel, StructureChanged
 from models.solve import solve
-from planner.run import load
+from planner.inputs import load
 from tests.conftest import write_input
 from tests.test_validation import VALID
 

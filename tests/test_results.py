@@ -7,7 +7,8 @@ import pytest
 
 from planner.compare import compare_results, compare_text, read_result, write_comparison
 from planner.report import write_result
-from planner.run import load, solve_plan
+from planner.run import solve_plan
+from planner.inputs import load
 from planner.summary import summary_text
 from tests.conftest import BASE, write_input
 

@@ -54,7 +54,7 @@ def test_ratio_test_agrees_with_highs_ranging_on_generated_cases(tmp_path):
     from models.compiled import compile_plan
     from models.plan import PlanModel
     from models.solve import solve
-    from planner.run import load
+    from planner.inputs import load
     from tests.conftest import write_input
     from tests.test_shadow_price_property import generated_sheets
 

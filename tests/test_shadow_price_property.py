@@ -13,7 +13,7 @@ import pytest
 from models.compiled import compile_plan
 from models.plan import PlanModel
 from models.solve import Solver, solve
-from planner.run import load
+from planner.inputs import load
 from tests.conftest import write_input
 
 STEP = 1e-3

@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 
 from planner.issues import InputError
-from planner.run import load
+from planner.inputs import load
 from planner.studies.pool import Pool
 from planner.studies.stockpile import build_study, library_scenarios, run_study
 from tests.conftest import write_input

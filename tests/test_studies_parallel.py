@@ -6,7 +6,7 @@ vertices must agree bit for bit, whatever the number of workers.
 import numpy as np
 import pytest
 
-from planner.run import load
+from planner.inputs import load
 from planner.studies.pool import Pool
 from planner.studies.stockpile import library_scenarios, run_study
 from planner.studies.sweep import build_sweep, make_parameter, parse_values, run_grid

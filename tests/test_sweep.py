@@ -15,7 +15,7 @@ import pytest
 from models.compiled import compile_plan
 from models.plan import PlanModel
 from models.solve import solve
-from planner.run import load
+from planner.inputs import load
 from planner.studies.pool import Pool
 from planner.studies.sweep import build_sweep, data_at, make_parameter, parse_values, run_exact, run_grid
 from tests.conftest import BASE, write_input

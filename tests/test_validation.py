@@ -3,7 +3,7 @@ import openpyxl
 import pytest
 
 from planner.issues import InputError
-from planner.run import load
+from planner.inputs import load
 from tests.conftest import write_input
 
 VALID = {

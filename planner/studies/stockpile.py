@@ -24,7 +24,8 @@ from models.stochastic import Decomposition, ExtensiveForm, NoPlan, StageSolutio
 from models.structure import StructureChanged, derive_structure
 from planner import schema as S
 from planner.issues import InputError, Problem
-from planner.overrides import BASE, apply_scenario
+from planner.overrides import apply_scenario
+from planner.schema import BASE
 from planner.studies.pool import Case, Job, Numbers, Pool
 from planner.studies.sampling import sample_scenarios
 from planner.words import Namer
