@@ -28,8 +28,9 @@ limits) and the first-period stock balance rows, whose right-hand side is a stoc
 stock. Material balances and demand rows are left out: easing them means tonnes appearing from
 nowhere or demand vanishing, which is not a limit a planner can move.
 
-Cost: one B⁻¹ row per shortfall. HiGHS's row solve costs O(rows) however sparse the row is (about
-2 ms at 90,000 rows), so a plan with very many shortfalls would spend far longer here than in the
+Cost: one B⁻¹ row per shortfall, or one basis solve B y = e_i per limit when there are fewer limits
+(the same numbers, column-wise). HiGHS's solve costs O(rows) however sparse the result is (about 2 ms at
+90,000 rows), so a plan with very many shortfalls and limits would spend far longer here than in the
 simplex. By default the shortfalls explained are the largest by penalty (penalty × unmet t), as many
 as `WORK_BUDGET` / rows (all of them on any plan of baseline size); the others are listed as not
 analysed (limit_row −2). `max_shortfalls=None` explains every shortfall.
@@ -50,7 +51,7 @@ from models.sensitivity import Direction, response, step_limit
 from models.solve import BASIC, HIGHS_INF, Solution
 
 TOLERANCE = 1e-9
-WORK_BUDGET = 5e7  # shortfalls explained by default × rows of the LP
+WORK_BUDGET = 2e7  # shortfalls explained by default × rows of the LP (about a second of basis solves)
 NOT_ANALYSED = -2
 INITIAL_STOCK = "initial_stock"  # the first-period stock_balance rows, under their planner name
 
@@ -127,20 +128,18 @@ def shortfall_causes(solution: Solution, *, max_per_shortfall: int | None = None
     if max_shortfalls is not None and len(shortfalls) > max_shortfalls:
         weight = compiled.lp.col_cost[short][shortfalls] * values[shortfalls]
         analysed = set(shortfalls[np.argsort(-weight, kind="stable")[:max_shortfalls]].tolist())
+    served_by = _rates(solver, [position.get(short.start + int(k)) for k in shortfalls if int(k) in analysed],
+                       limit_rows, signs)
+    explained = iter(served_by)
     for k in shortfalls:
-        column = short.start + int(k)
         sector, material, period = compiled.structure.demand[k]
         base = dict(sector=sector, material=material, period=period, unmet_t=float(values[k]))
         if int(k) not in analysed:
             records.append(dict(base, rank=0, family="", key=(), limit_row=NOT_ANALYSED, limit_t=np.nan,
                                 shadow_price=np.nan, served_t_per_unit=np.nan, holds_from=np.nan, holds_to=np.nan))
             continue
-        found = []
-        if column in position and len(limits):
-            inverse_row = solver.basis_inverse_row(position[column])
-            served = -signs * inverse_row[limit_rows]
-            for i in np.flatnonzero(served > TOLERANCE):
-                found.append((float(served[i]), limits[i]))
+        hit, served = next(explained)
+        found = [(float(rate), limits[i]) for i, rate in zip(hit, served)]
         found.sort(key=lambda pair: (-pair[0], -pair[1].shadow_price, pair[1].row))
         if max_per_shortfall:
             found = found[:max_per_shortfall]
@@ -157,6 +156,36 @@ def shortfall_causes(solution: Solution, *, max_per_shortfall: int | None = None
     columns = ["sector", "material", "period", "unmet_t", "rank", "family", "key", "limit_row", "limit_t",
                "shadow_price", "served_t_per_unit", "holds_from", "holds_to"]
     return pd.DataFrame(records, columns=columns)
+
+
+def _rates(solver, positions: list[int | None], limit_rows: np.ndarray, signs: np.ndarray,
+           by_limit: bool | None = None) -> list[tuple[np.ndarray, np.ndarray]]:
+    """For each shortfall (at basis position p_s), the limits i it is served by and the rates
+    −σ_i (B⁻¹)_{p_s, i} > 0: a row of B⁻¹ per shortfall or a basis solve per limit, whichever needs fewer
+    solves (`by_limit` forces one way, for tests). A shortfall with no basis position gets none."""
+    empty = (np.zeros(0, dtype=int), np.zeros(0))
+    out = [empty] * len(positions)
+    present = [s for s, p in enumerate(positions) if p is not None]
+    if not present or not len(limit_rows):
+        return out
+    where = np.array([positions[s] for s in present])
+    if by_limit if by_limit is not None else len(limit_rows) < len(present):
+        found: dict[int, list[tuple[int, float]]] = {}
+        unit = np.zeros(solver.lp.num_row)
+        for i, row in enumerate(limit_rows):
+            unit[row] = 1.0
+            served = -signs[i] * solver.basis_solve(unit)[where]
+            unit[row] = 0.0
+            for s in np.flatnonzero(served > TOLERANCE):
+                found.setdefault(present[s], []).append((i, float(served[s])))
+        for s, pairs in found.items():
+            out[s] = (np.array([i for i, _ in pairs]), np.array([v for _, v in pairs]))
+    else:
+        for s, p in zip(present, where):
+            served = -signs * solver.basis_inverse_row(p)[limit_rows]
+            hit = np.flatnonzero(served > TOLERANCE)
+            out[s] = (hit, served[hit])
+    return out
 
 
 def limit_range(solution: Solution, limit: Limit) -> tuple[float, float]:

@@ -373,10 +373,10 @@ def main_causes(causes: pd.DataFrame, periods: list[str]) -> pd.DataFrame:
     if causes.empty:
         return pd.DataFrame(columns=["sector", "material", "periods", "unmet_t", "main_limit"])
     first = causes[(causes["rank"] == 1) | (causes["limit"] == NO_LIMIT_CAUSE)]
+    first = first.assign(pattern=[_without_period(f, k) for f, k in zip(first["family"], first["keys"])])
     rows = []
     for (sector, material), group in first.groupby(["sector", "material"], sort=False):
-        pattern = group.apply(lambda r: _without_period(r), axis=1)
-        common = pattern.value_counts()
+        common = group["pattern"].value_counts()
         label, count = common.index[0], int(common.iloc[0])
         text = label if count == len(group) else f"{label} ({count} of {len(group)} periods)"
         rows.append((sector, material, f"{len(group)} periods, {period_span(list(group['period']), periods)}",
@@ -384,13 +384,13 @@ def main_causes(causes: pd.DataFrame, periods: list[str]) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["sector", "material", "periods", "unmet_t", "main_limit"])
 
 
-def _without_period(r) -> str:
-    if not r["family"]:
+def _without_period(family: str, keys: str) -> str:
+    if not family:
         return NO_LIMIT_CAUSE
-    names = LIMIT_KEYS.get(r["family"]) or FAMILIES[r["family"]].keys
-    key = dict(zip(names, r["keys"].split(" | ")))
+    names = LIMIT_KEYS.get(family) or FAMILIES[family].keys
+    key = dict(zip(names, keys.split(" | ")))
     key.pop("period", None)
-    text = describe_limit(r["family"], {**key, "period": "@"})
+    text = describe_limit(family, {**key, "period": "@"})
     return text.replace(" in @", "").replace(" / @", "")
 
 

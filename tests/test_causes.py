@@ -184,3 +184,27 @@ def test_a_floor_that_holds_stock_back_is_a_cause_eased_downwards(solve_case):
     solver = Solver(lp.with_numbers(row_lower=lower))
     solver.run()
     assert solver.values()[0][sol.compiled.columns["short"].start] == approx(12)
+
+
+def test_rates_by_limit_equal_rates_by_shortfall(tmp_path):
+    """The two ways to read B⁻¹ (a row per shortfall, a solve per limit) give the same rates."""
+    from models.causes import _rates, candidate_limits
+    from planner.inputs import load
+    from tests.test_shadow_price_property import generated_sheets
+
+    checked = 0
+    for seed in range(6):
+        sol = solve_plan(load(write_input(tmp_path / f"g{seed}", generated_sheets(seed)))).solution
+        short = sol.compiled.columns["short"]
+        basic = {int(j): p for p, j in enumerate(sol.live.basic_variables()) if j >= 0}
+        positions = [basic.get(short.start + int(k)) for k in np.flatnonzero(sol.arrays["col_value"][short] > 1e-9)]
+        limits = candidate_limits(sol)
+        rows = np.array([lim.row for lim in limits], dtype=int)
+        signs = np.array([lim.sign for lim in limits], dtype=float)
+        by_shortfall = _rates(sol.live, positions, rows, signs, by_limit=False)
+        by_limit = _rates(sol.live, positions, rows, signs, by_limit=True)
+        for (hit_a, rate_a), (hit_b, rate_b) in zip(by_shortfall, by_limit):
+            order = np.argsort(hit_b)
+            assert list(hit_a) == list(hit_b[order]) and rate_a == approx(rate_b[order])
+            checked += len(hit_a)
+    assert checked > 0

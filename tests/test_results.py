@@ -226,11 +226,7 @@ def test_binding_capacities_leave_out_capacities_of_zero(outcome):
 
 
 def test_summary_and_charts_stay_short_on_a_plan_with_many_materials(tmp_path):
-    import sys
-    from pathlib import Path
-
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
-    from bench_solve import generated
+    from bench.generate import generated
     from planner.report import MAX_CHARTS, result_charts
     from planner.results import SUMMARY_ROWS, UNMET_ROWS
 
