@@ -751,11 +751,11 @@ def stockpiles(s):
     for material, initial, acquire, price, max_size, size_basis in NDS_ROWS:
         price = price or us_defense_grade_cost()
         s.add("Stockpiles", stockpile="NDS", material=material, initial_t=initial, origin="free",
-              reserved_for=DEFENSE, min_level_t=initial, end_min_t=initial, max_release_t=0,
+              reserved_for=DEFENSE, end_min_t=initial, max_release_t=0,
               max_acquire_t=acquire, holding_cost=round(price * 0.005), sizable=True, size_cost=price,
               max_size_t=max_size,
               reference=f"initial {initial} t: placeholder, no public NDS rare-earth inventory (domain_facts C3, "
-                        f"[D79]) [S37]; held in peacetime: floor and end level = initial, no release (national "
+                        f"[D79]) [S37]; held in peacetime: no release, end level = initial (national "
                         f"defense only, not for economic purposes; release by Presidential or emergency order "
                         f"[D71][D72]); acquisitions within ~$150M/yr for REEs [S38] (assumption); holding 0.5%/quarter "
                         f"of value (assumption); sizable at the clean delivered price ${price / 1000:,.1f}/kg up to "
@@ -936,6 +936,11 @@ def uncertainty(s):
                               if r["licence"].endswith("quarterly") and "NdFeB" not in r["licence"]),
              period=periods_from("2026Q2"),
              reference="oxide approvals from 2026Q2: assumption around the CLEPA range 25-60% [S7]"),
+        dict(sheet="Stockpiles", column="max_release_t", operation="set", distribution="bernoulli", probability=0.4,
+             value=1e6, stockpile="NDS;Project Vault",
+             reference="a declared disruption authorises releases (p 0.4 = the scenario library's disruption "
+                       "probabilities: snap-back 0.2, full denial 0.1, china-out 0.05, defense surge 0.05; NDS release "
+                       "by Presidential or emergency order [D71]; Vault as the NDS, assumption): no release limit"),
         dict(sheet="Supply", column="capacity_t", operation="scale", distribution="bernoulli", probability=0.3,
              value=0.5, source="Allied magnet makers;Allied SmCo makers;Imported nacelles",
              period=periods_from("2026Q4"),

@@ -104,6 +104,8 @@ def trace(lp: LinearProgram, direction: Direction, first: float, last: float, pi
         return Curve(last, first, segments, feasible)
     length = last - first
     scale = max(1.0, abs(first), abs(last))
+    if length <= 1e-12 * scale:
+        return Curve(first, last, [], None)
     solver = Solver(lp)
     solver.highs.setOptionValue("presolve", "off")
     if basis is not None:

@@ -22,6 +22,8 @@ INFEASIBLE = "infeasible"
 ZERO = 1e-9
 HIGHS_INF = 1e20  # HiGHS treats bounds at or beyond this as infinite
 BASIC = int(highspy.HighsBasisStatus.kBasic)
+_VERDICTS = (highspy.HighsModelStatus.kOptimal, highspy.HighsModelStatus.kInfeasible,
+             highspy.HighsModelStatus.kUnboundedOrInfeasible, highspy.HighsModelStatus.kUnbounded)
 
 
 class SolverFailure(RuntimeError):
@@ -97,10 +99,21 @@ class Solver:
         self.lp = lp
 
     def run(self) -> str:
+        """Solve (warm from the current basis). A warm start that ends without a verdict (HiGHS's 'unknown',
+        seen rarely after many warm re-solves) is retried once from scratch."""
         started = time.perf_counter()
         self.highs.run()
-        self.seconds = time.perf_counter() - started
         status = self.highs.getModelStatus()
+        if status not in _VERDICTS:
+            h = self.highs
+            presolve = h.getOptionValue("presolve")
+            presolve = presolve[1] if isinstance(presolve, tuple) else presolve  # (status, value) in highspy 1.16
+            h.clearSolver()
+            h.setOptionValue("presolve", "choose")
+            h.run()
+            h.setOptionValue("presolve", presolve)
+            status = h.getModelStatus()
+        self.seconds = time.perf_counter() - started
         if status == highspy.HighsModelStatus.kOptimal:
             return OPTIMAL
         if status in (highspy.HighsModelStatus.kInfeasible, highspy.HighsModelStatus.kUnboundedOrInfeasible):

@@ -307,6 +307,32 @@ class Decomposition:
                                        np.searchsorted(cols[order], np.arange(n_cols + 1)).astype(np.int32),
                                        rows[order].astype(np.int32), vals[order].astype(float))
 
+    def master_with(self, cuts: list, fixed: tuple[np.ndarray, np.ndarray] | None = None) -> LinearProgram:
+        """The master LP with `cuts` as rows (θ_s − g·x ≥ q − g·x̂) and some first-stage columns fixed."""
+        lp = self.master_lp
+        cols = np.repeat(np.arange(lp.num_col), np.diff(lp.a_start))
+        rows, vals = lp.a_index.astype(np.int64), lp.a_value
+        extra_rows, extra_cols, extra_vals, lower = [], [], [], []
+        for n, (s, q, g, x_hat) in enumerate(cuts):
+            where = np.concatenate([[self.theta0 + s], self._x_of(s)])
+            extra_rows.append(np.full(len(where), lp.num_row + n))
+            extra_cols.append(where)
+            extra_vals.append(np.concatenate([[1.0], -g]))
+            lower.append(q - float(g @ x_hat))
+        if cuts:
+            rows = np.concatenate([rows] + extra_rows)
+            cols = np.concatenate([cols] + extra_cols)
+            vals = np.concatenate([vals] + extra_vals)
+        order = np.lexsort((rows, cols))
+        col_lower, col_upper = lp.col_lower.copy(), lp.col_upper.copy()
+        for c in range(self.N if self.anticipative else 1) if fixed is not None else ():
+            where = self._x_of(c)[fixed[0]]
+            col_lower[where] = col_upper[where] = fixed[1]
+        return LinearProgram(lp.col_cost, col_lower, col_upper, np.concatenate([lp.row_lower, lower]),
+                             np.concatenate([lp.row_upper, np.full(len(cuts), np.inf)]),
+                             np.searchsorted(cols[order], np.arange(lp.num_col + 1)).astype(np.int32),
+                             rows[order].astype(np.int32), vals[order].astype(float))
+
     def _x_of(self, s: int) -> np.ndarray:
         """Master columns holding scenario s's first-stage decisions."""
         return np.arange(self.k) + (s * self.k if self.anticipative else 0)

@@ -194,7 +194,7 @@ class ScenarioSolves:
         """Readouts with scenario s's first stage fixed at xs[s] (None where a scenario has no plan)."""
         first = self.study.problem.first
         self.calls += 1
-        return self.pool.map(self.job, [Case(variant=s, fixed=(first, xs[s])) for s in range(len(xs))])
+        return self.pool.map(self.job, [Case(variant=s, fixed=(first, xs[s]), key=s) for s in range(len(xs))])
 
     def __call__(self, xs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         results = self.at(xs)
@@ -245,6 +245,8 @@ class StockpileResult:
     risk_weight: float = 0.0
     alpha: float = 0.95
     branch_period: str = ""
+    seconds: dict[str, float] = field(default_factory=dict)  # wall time of each phase of the study
+    iterations: int = 0  # of the decomposition (0 for the extensive form)
 
     @property
     def vss(self) -> float | None:
@@ -293,8 +295,8 @@ class Solvers:
             return rp
         if self.method == "extensive form":
             return _ef_smallest(self.ef, positions, rp, self.study.size_cost)
-        flat = [i for i in range(len(positions)) if rp.x[positions[i]] > 0
-                and (left := _stepped_slopes(self.study, self, i, float(rp.x[positions[i]]))[0]) is not None
+        flat = [i for i in range(len(positions)) if rp.x[positions[i]] > 1e-9
+                and (left := _cut_slopes(self.study, self, i, float(rp.x[positions[i]]))[0]) is not None
                 and abs(left) <= 1e-6 * max(1.0, abs(self.study.size_cost[i]))]
         if not flat:  # every level is the least optimal one already
             return rp
@@ -348,15 +350,18 @@ def choose_method(study: Study, requested: str = "auto") -> str:
 
 def run_study(data: PlanData, scenarios: Scenarios, pool: Pool, method: str = "auto",
               curve: bool = True) -> StockpileResult:
+    clock = _Clock()
     study = build_study(data, scenarios)
     problem = study.problem
     solves = ScenarioSolves(study, pool)
     chosen = choose_method(study, method)
     solvers = Solvers(study, solves, chosen)
+    clock.lap("build")
     try:
         rp = solvers.rp()
     except NoPlan as exc:
         raise _no_plan(study, exc) from None
+    clock.lap("recourse problem")
     best = solvers.smallest(rp)
     x = best.x
     results = solves.at(np.tile(x, (len(study.lps), 1)))
@@ -365,13 +370,34 @@ def run_study(data: PlanData, scenarios: Scenarios, pool: Pool, method: str = "a
     unmet = np.array([r[2] for r in results])
     used = np.array([r[3] for r in results])
     sizes = _sizes(study, solvers, x)
+    clock.lap("levels and marginal values")
+    ws = _wait_and_see(study, solves, pool)
+    clock.lap("wait-and-see")
+    eev = _eev(study, solves)
+    clock.lap("mean-value decision")
     result = StockpileResult(
-        chosen, rp.objective, _wait_and_see(study, solves, pool), *_eev(study, solves), sizes, study.groups,
+        chosen, rp.objective, ws, *eev, sizes, study.groups,
         study.stock_rows, scenarios.names, scenarios.probability, cost, unmet, used,
         risk_weight=problem.risk_weight, alpha=problem.alpha, branch_period=study.branch_period)
     if curve:
         result.curve = _curve(study, solvers, solves, x)
+        clock.lap("sizing curve")
+    result.seconds, result.iterations = clock.laps, rp.iterations
     return result
+
+
+class _Clock:
+    def __init__(self):
+        import time
+
+        self._now = time.perf_counter
+        self._last = self._now()
+        self.laps: dict[str, float] = {}
+
+    def lap(self, name: str) -> None:
+        now = self._now()
+        self.laps[name] = now - self._last
+        self._last = now
 
 
 def _no_plan(study: Study, exc: NoPlan) -> InputError:
@@ -414,8 +440,8 @@ def _sizes(study: Study, solvers: Solvers, x: np.ndarray) -> list[SizeResult]:
     out = []
     for i, (g, m) in enumerate(study.sizable):
         position, initial = study.size_position[i], study.initial[i]
-        size = float(x[position])
-        slopes = (_ef_slopes if solvers.method == "extensive form" else _stepped_slopes)(study, solvers, i, size)
+        size = max(float(x[position]), 0.0)  # a solver's −1e-12 is no stock taken away
+        slopes = (_ef_slopes if solvers.method == "extensive form" else _cut_slopes)(study, solvers, i, size)
         last, following = (None if v is None else -(v - study.size_cost[i]) for v in slopes)
         out.append(SizeResult(g, m, float(initial), float(initial + size), last, following,
                               float(study.size_cost[i])))
@@ -451,35 +477,50 @@ def _ef_slopes(study: Study, solvers: Solvers, i: int, size: float) -> tuple[flo
     return left_slope, right_slope
 
 
-def _stepped_slopes(study: Study, solvers: Solvers, i: int, size: float) -> tuple[float | None, float | None]:
-    """Left and right derivatives by steps that halve until two agree (min F is piecewise linear in the level,
-    so agreement means one linear piece); solves accurate to the decomposition's gap."""
-    position = study.size_position[i]
+def _cut_slopes(study: Study, solvers: Solvers, i: int, size: float) -> tuple[float | None, float | None]:
+    """Left and right derivatives of min F in row i's added stock, through the decomposition's cut model M.
 
-    def value(s: float) -> float | None:
-        if s < -study.initial[i]:
-            return None
-        try:
-            return solvers.rp((np.array([position]), np.array([s]))).objective
-        except NoPlan:
-            return None
-
-    here = value(size)
-    noise = 10 * 1e-9 * max(1.0, abs(here or 0.0))
+    M ≤ F with equality at the chosen plan. Trace M exactly (models.parametric) from the chosen value one
+    piece each way, to a point half way along it, and evaluate every scenario there: if M equals F at that
+    point too, F is linear between the two (it is convex and M ≤ F), so M's slope is F's. Otherwise the new
+    cuts go into M and the side is traced again."""
+    dec = solvers.decomposition
+    column = int(dec._x_of(0)[study.size_position[i]])
+    problem = study.problem
+    position = np.array([study.size_position[i]])
+    move = np.zeros(dec.master_lp.num_col)
+    move[column] = 1.0
     out = []
     for sign in (-1, 1):
-        step, previous, slope = _span(study, i, size), None, None
-        for _ in range(8):
-            there = value(size + sign * step)
-            if there is None or here is None:
-                step /= 4
-                continue
-            slope = (there - here) / (sign * step)
-            if previous is not None and abs(slope - previous) <= 1e-6 * max(1.0, abs(slope)) + noise / step:
+        end = max(size - _span(study, i, size), -study.initial[i]) if sign < 0 else size + _span(study, i, size)
+        slope = None
+        for _ in range(12):
+            if sign * (end - size) <= 1e-9 * max(1.0, abs(size)):
+                break  # no room on this side (the starting level is at its least)
+            lp = dec.master_with(solvers.cuts, (position, np.array([size])))
+            zero = np.zeros(lp.num_row)
+            curve = trace(lp, Direction(zero, zero, move[:lp.num_col], move[:lp.num_col]), size, end, pieces=1)
+            tiny = 1e-9 * max(1.0, abs(size))
+            pieces = [p for p in curve.segments if p.end - p.start > tiny]
+            piece = (min if sign > 0 else max)(pieces, key=lambda p: p.start, default=None)
+            if piece is None or (piece.start > size + tiny if sign > 0 else piece.end < size - tiny):
                 break
-            previous = slope
-            step /= 2
-        out.append(None if slope is None else (0.0 if abs(slope) <= noise / step else slope))
+            slope = piece.slope
+            there = size + sign * (piece.end - piece.start) / 2
+            master = Solver(dec.master_with(solvers.cuts, (position, np.array([there]))))
+            if master.run() != OPTIMAL:
+                break
+            x = master.values()[0][dec._x_of(0)]
+            q, g = solvers.solves(np.tile(x, (len(study.lps), 1)))
+            if not np.all(np.isfinite(q)):
+                slope = None
+                break
+            if problem.objective(problem.first_cost(x), q) <= master.objective + 1e-9 * max(1.0, abs(master.objective)):
+                break  # M is exact there: the piece is F's
+            theta = master.values()[0][dec.theta0:dec.theta0 + dec.N]
+            solvers.cuts += [(s, float(q[s]), g[s].copy(), x.copy()) for s in range(dec.N)
+                             if theta[s] < q[s] - 1e-9 * max(1.0, abs(q[s]))]
+        out.append(slope)
     return out[0], out[1]
 
 
