@@ -5,6 +5,7 @@ that changed, and the next run starts from the last basis (a warm re-solve).
 """
 from __future__ import annotations
 
+import math
 import os
 import sys
 import time
@@ -60,6 +61,21 @@ def solver_version() -> str:
     return f"HiGHS {highspy.Highs().version()}"
 
 
+def _scale_if_needed(h, lp: LinearProgram) -> None:
+    """Bounds in the billions (a decomposition's cuts carry whole scenario costs) leave HiGHS without a verdict
+    ('unknown'): let it scale bounds and costs by powers of two (its `user_*_scale` options), which it undoes
+    in every number it reports. Plans of ordinary size are left exactly as they are."""
+    bounds = np.concatenate([lp.row_lower, lp.row_upper, lp.col_lower, lp.col_upper])
+    bounds = np.abs(bounds[np.isfinite(bounds)])
+    largest = float(bounds.max()) if len(bounds) else 0.0
+    if largest <= 1e7:
+        return
+    h.setOptionValue("user_bound_scale", -math.ceil(math.log2(largest / 1e4)))
+    cost = float(np.abs(lp.col_cost).max()) if lp.num_col else 0.0
+    if cost > 1e5:
+        h.setOptionValue("user_objective_scale", -math.ceil(math.log2(cost / 1e4)))
+
+
 class Solver:
     """A live HiGHS instance holding one LP; `update` pushes new numbers, `run` re-solves warm."""
 
@@ -74,6 +90,7 @@ class Solver:
         # process at first use, so every Solver (main process or study worker) must ask for the same.
         h.setOptionValue("threads", 1)
         self.lp = lp
+        _scale_if_needed(h, lp)
         h.passModel(lp.num_col, lp.num_row, len(lp.a_value), int(highspy.MatrixFormat.kColwise),
                     int(highspy.ObjSense.kMinimize), lp.offset, lp.col_cost, lp.col_lower, lp.col_upper,
                     lp.row_lower, lp.row_upper, lp.a_start, lp.a_index, lp.a_value, np.zeros(lp.num_col, dtype=np.int32))

@@ -37,7 +37,7 @@ class Case:
     numbers: Numbers = field(default_factory=dict)
     variant: int | None = None  # apply the job's variant first (e.g. a scenario), then `numbers`
     fixed: tuple[np.ndarray, np.ndarray] | None = None  # columns fixed at values (lower = upper)
-    key: int | None = None  # solve from this key's last basis (kept by the worker), and keep the new one
+    key: object = None  # solve from this key's last basis (kept by the worker), and keep the new one
 
 
 @dataclass

@@ -32,6 +32,7 @@ from planner.words import Namer
 
 EF_LIMIT = 120_000  # scenarios × columns up to which the extensive form is solved directly
 CURVE_POINTS = 11
+GAP_CURVE = 1e-6  # a curve point's plan counts as re-optimised when F is within this of the cut model (relative)
 STRUCTURAL = {"accepts_controlled", "reserved_for", "origin", "end_use", "sizable", "controlled", "export_controlled"}
 
 
@@ -196,6 +197,15 @@ class ScenarioSolves:
         self.calls += 1
         return self.pool.map(self.job, [Case(variant=s, fixed=(first, xs[s]), key=s) for s in range(len(xs))])
 
+    def at_plans(self, plans: list[np.ndarray]) -> list[list]:
+        """Every scenario at each of several first-stage plans, in one batch (scenario s at plan j keeps its
+        own basis under key (j, s), so a batch re-run after new cuts starts where the last one ended)."""
+        first, n = self.study.problem.first, len(self.study.lps)
+        self.calls += 1
+        results = self.pool.map(self.job, [Case(variant=s, fixed=(first, x), key=(j, s))
+                                           for j, x in enumerate(plans) for s in range(n)])
+        return [results[j * n:(j + 1) * n] for j in range(len(plans))]
+
     def __call__(self, xs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         results = self.at(xs)
         q = np.array([r[0] if r is not None else math.inf for r in results])
@@ -287,6 +297,42 @@ class Solvers:
                 self._memo[key] = result = self.decomposition.solve(fixed, cuts=self.cuts)
                 self.cuts = result.cuts
         return self._memo[key]
+
+    def at_levels(self, position: int, sizes: np.ndarray):
+        """(size, first-stage plan, every scenario's readout) re-optimised with one row's added stock fixed at
+        each size (sizes without a plan are left out)."""
+        fixed = [(np.array([position]), np.array([size])) for size in sizes]
+        if self.method == "extensive form":
+            plans = []
+            for f in fixed:
+                try:
+                    plans.append(self.rp(f).x)
+                except NoPlan:
+                    plans.append(None)
+            kept = [j for j, p in enumerate(plans) if p is not None]
+            evaluated = self.solves.at_plans([plans[j] for j in kept])
+            return [(sizes[j], plans[j], results) for j, results in zip(kept, evaluated)]
+        dec, problem = self.decomposition, self.study.problem
+        for _ in range(20):
+            masters = [Solver(dec.master_with(self.cuts, f)) for f in fixed]
+            if any(m.run() != OPTIMAL for m in masters):
+                raise NoPlan([])
+            plans = [m.values()[0][dec._x_of(0)] for m in masters]
+            evaluated = self.solves.at_plans(plans)
+            exact, new = True, []
+            for m, plan, results in zip(masters, plans, evaluated):
+                if any(r is None for r in results):
+                    raise NoPlan([s for s, r in enumerate(results) if r is None])
+                q = np.array([r[0] for r in results])
+                theta = m.values()[0][dec.theta0:dec.theta0 + dec.N]
+                if problem.objective(problem.first_cost(plan), q) > m.objective + GAP_CURVE * max(1.0, abs(m.objective)):
+                    exact = False
+                    new += [(s, float(q[s]), results[s][1].copy(), plan.copy()) for s in range(dec.N)
+                            if theta[s] < q[s] - 1e-9 * max(1.0, abs(q[s]))]
+            self.cuts += new
+            if exact or not new:
+                break
+        return list(zip(sizes, plans, evaluated))
 
     def smallest(self, rp: StageSolution) -> StageSolution:
         """Among optimal plans, the one with the least added stock."""
@@ -525,18 +571,16 @@ def _cut_slopes(study: Study, solvers: Solvers, i: int, size: float) -> tuple[fl
 
 
 def _curve(study: Study, solvers: Solvers, solves: ScenarioSolves, x: np.ndarray) -> list[CurvePoint]:
+    """Per sizable row, F re-optimised at CURVE_POINTS starting levels: the plans at all levels are evaluated
+    in one batch of scenario solves (with the decomposition, again after new cuts until every level's plan
+    is optimal within the study's accuracy)."""
     problem, out = study.problem, []
     for i, (g, m) in enumerate(study.sizable):
         initial, chosen = study.initial[i], study.initial[i] + x[study.size_position[i]]
         top = min(study.max_size[i], max(2 * chosen, initial + 1))
-        for level in np.linspace(initial, top, CURVE_POINTS):
-            position = study.size_position[i]
-            try:
-                point = solvers.rp((np.array([position]), np.array([level - initial])))
-            except NoPlan:
-                continue
-            results = solves.at(np.tile(point.x, (len(study.lps), 1)))
-            first_cost = problem.first_cost(point.x)
+        levels = np.linspace(initial, top, CURVE_POINTS)
+        for level, plan, results in solvers.at_levels(study.size_position[i], levels - initial):
+            first_cost = problem.first_cost(plan)
             q = np.array([r[0] for r in results])
             unmet = np.array([r[2] for r in results])
             out.append(CurvePoint(g, m, float(level), first_cost + float(problem.probability @ q),
