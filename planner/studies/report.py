@@ -62,7 +62,8 @@ def sweep_tables(parameter: Parameter, model: SweepModel, points: list[Point], g
         for p in points if p.objective is not None
         for k, cap, flow, price in zip(licence_keys, p.licence_cap, p.licence_flow, p.licence_shadow)],
         columns=["value", "source", "material", "period", "end_use", "cap_t", "flow_t", "shadow_price"])
-    tables = {"Points": pd.DataFrame(rows, columns=["value", "status", "objective"] + [unmet_column(g) for g in groups]),
+    columns = ["value", "status", "objective"] + [unmet_column(g) for g in groups]
+    tables = {"Points": pd.DataFrame(rows, columns=columns),
               "LicenceShadowPrices": licences}
     if breakpoints is not None:
         tables["Breakpoints"] = pd.DataFrame(

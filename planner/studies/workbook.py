@@ -407,7 +407,8 @@ STOCK_NOTES = {
     "SizingCurve": {"starting_level_t": "Starting level of the row (t); every other decision re-optimised",
                     "chosen": "TRUE at the chosen starting level",
                     "expected_cost": "Expected total cost at this level ({currency}, present value)",
-                    "cvar_cost": "Mean cost of the worst (1 − cvar_alpha) of probability ({currency}, present value)"},
+                    "cvar_cost": "Mean cost of the worst (1 − cvar_alpha) of probability ({currency}, present "
+                                 "value)"},
 }
 
 
@@ -429,8 +430,9 @@ def stockpile_how_to_read(currency: str, alpha: float) -> list[tuple[str, str]]:
         ("Unmet", f"Unmet demand over the horizon per sector and material: expected (probability-weighted), worst "
                   f"case, and CVaR (the mean of the worst {tail} of probability). Tonnes of different materials are "
                   "never added together."),
-        ("Scenarios, StockUsed", "Each scenario's total cost at the chosen levels and its unmet demand; the stock "
-                                 "each scenario draws from each row (the falls of its level, from the starting level)."),
+        ("Scenarios, StockUsed", "Each scenario's total cost at the chosen levels and its unmet demand; the "
+                                 "stock each scenario draws from each row (the falls of its level, from the starting "
+                                 "level)."),
         ("SizingCurve", "For each sizable row, 11 starting levels from its initial stock up; at each, every other "
                         "decision is re-optimised: the expected cost and CVaR of cost show how flat or steep the "
                         "choice is around the chosen level."),
