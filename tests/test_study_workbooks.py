@@ -4,6 +4,7 @@ as text, print setup and a footer naming the input and the study, and in LibreOf
 import shutil
 import subprocess
 import sys
+import zipfile
 
 import openpyxl
 import pytest
@@ -242,3 +243,24 @@ def test_libreoffice_prints_each_study_chart_whole_on_its_own_page(sweep_book, s
             if len(chart.series) > 1:
                 name = wb["ChartData"][series.tx.strRef.f.split("!")[1].replace("$", "")].value
                 assert name in flat, (title, name)
+
+
+def test_scatter_chart_has_a_numeric_x_axis_and_skips_blanks(tmp_path):
+    import pandas as pd
+
+    from planner.workbook import Book, Chart
+
+    data = pd.DataFrame({"rate": [0.0, 0.3, 1.0], "cost": [10.0, 4.0, 1.0], "breakpoint": [None, 4.0, None]})
+    with Book(tmp_path / "s.xlsx") as book:
+        book.charts("Charts", [Chart("Cost (USD)", data, kind="scatter", styles={"breakpoint": "points"},
+                                     x_range=(0, 1), y_range=(0, 12))], data_sheet="ChartData")
+    wb = openpyxl.load_workbook(tmp_path / "s.xlsx")
+    chart = wb["Charts"]._charts[0]
+    assert chart.tagname == "scatterChart"
+    with zipfile.ZipFile(tmp_path / "s.xlsx") as archive:
+        assert '<c:dispBlanksAs val="span"/>' in archive.read("xl/charts/chart1.xml").decode()  # joins over blanks
+    assert chart.series[1].spPr.ln.noFill and chart.series[1].marker.symbol == "diamond"
+    assert (chart.y_axis.scaling.min, chart.y_axis.scaling.max) == (0, 12)
+    data_sheet = wb["ChartData"]
+    assert [data_sheet.cell(row=r, column=1).value for r in (3, 4, 5)] == [0, 0.3, 1]  # numbers, not text
+    assert data_sheet["C3"].value is None and data_sheet["C4"].value == 4

@@ -26,12 +26,12 @@ def _nested(groups: list[tuple[str, str]], values) -> dict[str, dict[str, float 
 
 def _whole(value: float | None) -> str:
     """A money amount in whole units, never '-0' (a saving of -1e-12 is 0); '—' for none."""
-    return "—" if value is None else f"{round(value):,}"
+    return "—" if value is None or not math.isfinite(value) else f"{round(value):,}"
 
 
-def clean(value: float | None) -> float | None:
-    """A marginal value without solver noise around 0 (shown as -0 otherwise)."""
-    return None if value is None else 0.0 if abs(value) < 1e-6 else value
+def clean(value: float | None, scale: float = 1.0) -> float | None:
+    """A marginal value or slope without solver noise around 0 (shown as -0 otherwise), relative to `scale`."""
+    return None if value is None else 0.0 if abs(value) <= 1e-9 * max(1e3, abs(scale)) else value
 
 
 def group_label(group: tuple[str, str]) -> str:
@@ -67,8 +67,9 @@ def sweep_tables(parameter: Parameter, model: SweepModel, points: list[Point], g
               "LicenceShadowPrices": licences}
     if breakpoints is not None:
         tables["Breakpoints"] = pd.DataFrame(
-            [{"value": b.value, "objective": b.objective, "slope_left": b.slope_left, "slope_right": b.slope_right,
-              "changes": "; ".join(b.changes)} for b in breakpoints],
+            [{"value": b.value, "objective": b.objective, "slope_left": clean(b.slope_left, b.slope_right),
+              "slope_right": clean(b.slope_right, b.slope_left), "changes": "; ".join(b.changes)}
+             for b in breakpoints],
             columns=["value", "objective", "slope_left", "slope_right", "changes"])
     return tables
 
@@ -194,8 +195,8 @@ def sweep_text(parameter: Parameter, points: list[Point], breakpoints, out) -> s
     if breakpoints is not None:
         lines.append(f"{len(breakpoints)} breakpoint(s):")
         for b in breakpoints[:12]:
-            lines.append(f"  {b.value:.6g}: objective {b.objective:,.0f}, slope {b.slope_left:,.0f} → "
-                         f"{b.slope_right:,.0f}; {'; '.join(b.changes[:3])}")
+            lines.append(f"  {b.value:.6g}: objective {b.objective:,.0f}, slope {_whole(b.slope_left)} → "
+                         f"{_whole(b.slope_right)}; {'; '.join(b.changes[:3])}")
     lines.append(f"result workbook: {out}")
     return "\n".join(lines)
 
