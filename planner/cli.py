@@ -317,7 +317,8 @@ def sweep(input_path, sheet, column, values, operation, scenario, exact, output,
     from planner.inputs import load
     from planner.studies import report
     from planner.studies.sweep import build_sweep, make_parameter, parse_values, run_exact, run_grid
-    from planner.workbook import footer_text, write_json, write_tables
+    from planner.studies.workbook import write_sweep_workbook
+    from planner.workbook import write_json
 
     def body():
         out = output or default_output(input_path, "sweep", scenario)
@@ -333,8 +334,8 @@ def sweep(input_path, sheet, column, values, operation, scenario, exact, output,
                 bar.total = len(points_values)
                 points, groups = run_grid(model, pool)
             breakpoints = run_exact(model)[1] if exact else None
-            tables = report.sweep_tables(parameter, model, points, groups, breakpoints)
-            write_tables(tables, out, footer=footer_text(input_name(input_path), scenario or BASE))
+            write_sweep_workbook(out, parameter, model, points, groups, breakpoints, data,
+                                 input_name=input_name(input_path), scenario=scenario or BASE)
             if json_path:
                 write_json(report.sweep_json(parameter, model, points, groups, breakpoints), json_path)
             text = report.sweep_text(parameter, points, breakpoints, out)
@@ -371,7 +372,8 @@ def stockpile(input_path, method, output, json_path, sample, seed, workers, dask
     from planner.inputs import load
     from planner.studies import report
     from planner.studies.stockpile import Scenarios, library_scenarios, run_study
-    from planner.workbook import footer_text, write_json, write_tables
+    from planner.studies.workbook import write_stockpile_workbook
+    from planner.workbook import write_json
 
     def body():
         out = output or default_output(input_path, "stockpile")
@@ -385,7 +387,8 @@ def stockpile(input_path, method, output, json_path, sample, seed, workers, dask
             pool, bar = _pool(workers, dask_address, quiet, "stockpile")
             with pool, bar:
                 result = run_study(loaded.data, scenarios, pool, method=method)
-            write_tables(report.stockpile_tables(result), out, footer=footer_text(input_name(input_path), "stockpile study"))
+            write_stockpile_workbook(out, result, loaded.data, input_name=input_name(input_path), sample=sample,
+                                     seed=seed)
             if json_path:
                 write_json(report.stockpile_json(result), json_path)
             text = report.stockpile_text(result, out)

@@ -28,7 +28,7 @@ import json
 import math
 import re
 from contextlib import ExitStack
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from xml.sax.saxutils import escape
 
@@ -49,6 +49,7 @@ SECONDS = "0.00"
 INTEGER = "0"
 BOOLEAN = '"TRUE";"TRUE";"FALSE"'
 RED, AMBER, GREEN = "#FFC7CE", "#FFEB9C", "#C6EFCE"
+MARKED = "#000000"  # chart markers of points that matter (breakpoints, a chosen level): black, unlike any series
 # XlsxWriter: user text stays text
 SAFE_TEXT = {"strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False}
 WIDE = 110  # characters of column width above which a sheet prints landscape
@@ -104,15 +105,25 @@ def cell_value(value):
 
 @dataclass
 class Chart:
-    """One native chart: `data`'s first column is the category axis, every other column a series."""
+    """One native chart: `data`'s first column is the category axis, every other column a series.
+
+    `kind="scatter"`: the first column is a numeric x axis (values may be unevenly spaced), each series
+    drawn with straight lines; a blank cell is skipped (the line joins its neighbours), so series with
+    different x values share one data block. `styles` per series: "line" (markers joined, the default),
+    "curve" (a line without markers), "reference" (a dashed line, e.g. an expected value to read the
+    others against), "points" (markers only, e.g. breakpoints or a chosen level)."""
 
     title: str
     data: pd.DataFrame
-    kind: str = "line"  # line, column, column_stacked, bar
+    kind: str = "line"  # line, column, column_stacked, bar, scatter
     unit: str = ""  # y axis title
     number_format: str = TONNES
     x_title: str = ""
     note: str = ""  # one line under the chart's data block
+    styles: dict[str, str] = field(default_factory=dict)  # scatter: series -> line, curve, reference or points
+    x_format: str | None = None  # scatter: number format of the x values
+    x_range: tuple[float, float] | None = None  # scatter: x axis from … to (default: fitted by the reader)
+    y_range: tuple[float, float] | None = None  # scatter: y axis from … to (e.g. not from 0 for a cost curve)
 
 
 @dataclass
@@ -287,6 +298,7 @@ class Book:
             bold = self.format(bold=True, bottom=1)
             bold_right = self.format(bold=True, bottom=1, align="right")
             fmt = self.number(spec.number_format)
+            x_fmt = self.number(spec.x_format)
             for j, c in enumerate(columns):
                 data.write_string(header, j, c, bold if j == 0 else bold_right)
                 if j < len(widths):
@@ -296,7 +308,10 @@ class Book:
             for i, row in enumerate(frame.itertuples(index=False), start=1):
                 for j, v in enumerate(row):
                     v = cell_value(v)
-                    if j == 0:
+                    if j == 0 and spec.kind == "scatter":  # a numeric x axis
+                        if v is not None:
+                            data.write_number(header + i, 0, float(v), x_fmt)
+                    elif j == 0:
                         data.write_string(header + i, 0, safe_text(str(v)))
                         widths[0] = max(widths[0], len(str(v)) + 2)
                     elif v is not None:
@@ -304,7 +319,7 @@ class Book:
             last = header + len(frame)
             if spec.note:
                 data.write_string(last + 1, 0, spec.note)
-            chart = self._chart(spec, data_sheet, header, last, len(columns))
+            chart = self._chart(spec, data_sheet, header, last, columns)
             anchor = n * PAGE_ROWS
             ws.insert_chart(anchor, 0, chart, {"x_offset": 10, "y_offset": 10})
             if n:
@@ -317,7 +332,10 @@ class Book:
         ws.print_area(0, 0, max(len(charts), 1) * PAGE_ROWS - 1, 15)
         ws.fit_to_pages(1, 0)
 
-    def _chart(self, spec: Chart, sheet: str, header: int, last: int, n_columns: int):
+    def _chart(self, spec: Chart, sheet: str, header: int, last: int, columns: list[str]):
+        if spec.kind == "scatter":
+            return self._scatter(spec, sheet, header, last, columns)
+        n_columns = len(columns)
         kind, subtype = {"line": ("line", None), "column": ("column", None),
                          "column_stacked": ("column", "stacked"), "bar": ("bar", None)}[spec.kind]
         chart = self.wb.add_chart({"type": kind, **({"subtype": subtype} if subtype else {})})
@@ -337,6 +355,43 @@ class Book:
             chart.set_y_axis(value_axis)
             chart.set_x_axis({**category_axis, "num_font": {"rotation": -45}} if last - header > 8 else category_axis)
         chart.set_legend({"position": "bottom"} if n_columns > 2 else {"none": True})
+        chart.set_size({"width": CHART_SIZE[0], "height": CHART_SIZE[1]})
+        return chart
+
+    def _scatter(self, spec: Chart, sheet: str, header: int, last: int, columns: list[str]):
+        """Straight lines through numeric (x, y) points; blanks skipped; markers-only series for marked points."""
+        chart = self.wb.add_chart({"type": "scatter", "subtype": "straight"})
+        for j, name in enumerate(columns[1:], start=1):
+            style = spec.styles.get(name, "line")
+            series = {"name": [sheet, header, j], "categories": [sheet, header + 1, 0, last, 0],
+                      "values": [sheet, header + 1, j, last, j]}
+            if style == "points":  # marked points stand out from the lines in a colour of their own
+                series["line"] = {"none": True}
+                series["marker"] = {"type": "diamond", "size": 8, "fill": {"color": MARKED},
+                                    "border": {"color": MARKED}}
+            elif style == "curve":
+                series["marker"] = {"type": "none"}
+                series["line"] = {"width": 2.25}
+            elif style == "reference":  # a level to read the others against, e.g. the expected cost
+                series["marker"] = {"type": "none"}
+                series["line"] = {"width": 1.5, "dash_type": "dash"}
+            else:
+                series["marker"] = {"type": "circle", "size": 4}
+            chart.add_series(series)
+        chart.show_blanks_as("span")  # a series with no value at some x joins its neighbours
+        chart.set_title({"name": spec.title, "name_font": {"size": 12}})
+        y_axis = {"name": spec.unit, "num_format": spec.number_format, "major_gridlines": {"visible": True}}
+        if spec.y_range is not None and spec.y_range[1] > spec.y_range[0]:
+            y_axis.update(min=spec.y_range[0], max=spec.y_range[1])
+        chart.set_y_axis(y_axis)
+        x_axis = {"name": spec.x_title, "major_gridlines": {"visible": True, "line": {"color": "#E0E0E0"}},
+                  "label_position": "low"}  # values under the plot, even where the y axis runs below 0
+        if spec.x_format:
+            x_axis["num_format"] = spec.x_format
+        if spec.x_range is not None and spec.x_range[1] > spec.x_range[0]:
+            x_axis.update(min=spec.x_range[0], max=spec.x_range[1])
+        chart.set_x_axis(x_axis)
+        chart.set_legend({"position": "bottom"} if len(columns) > 2 else {"none": True})
         chart.set_size({"width": CHART_SIZE[0], "height": CHART_SIZE[1]})
         return chart
 

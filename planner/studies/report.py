@@ -5,7 +5,7 @@ import math
 
 import pandas as pd
 
-from planner.studies.stockpile import StockpileResult
+from planner.studies.stockpile import SizeResult, StockpileResult
 from planner.studies.sweep import DescribedBreakpoint, Parameter, Point, SweepModel
 
 
@@ -24,37 +24,52 @@ def _nested(groups: list[tuple[str, str]], values) -> dict[str, dict[str, float 
     return out
 
 
+def _whole(value: float | None) -> str:
+    """A money amount in whole units, never '-0' (a saving of -1e-12 is 0); '—' for none."""
+    return "—" if value is None or not math.isfinite(value) else f"{round(value):,}"
+
+
+def clean(value: float | None, scale: float = 1.0) -> float | None:
+    """A marginal value or slope without solver noise around 0 (shown as -0 otherwise), relative to `scale`."""
+    return None if value is None else 0.0 if abs(value) <= 1e-9 * max(1e3, abs(scale)) else value
+
+
 def group_label(group: tuple[str, str]) -> str:
     return f"{group[0]} / {group[1]}"
+
+
+def unmet_column(group: tuple[str, str], prefix: str = "unmet") -> str:
+    """A wide table's column of one sector and material, e.g. 'unmet defense / Dy oxide (t)'."""
+    return f"{prefix} {group_label(group)} (t)"
 
 
 # ---------------------------------------------------------------- sweeps
 
 def sweep_tables(parameter: Parameter, model: SweepModel, points: list[Point], groups: list[tuple[str, str]],
                  breakpoints: list[DescribedBreakpoint] | None) -> dict[str, pd.DataFrame]:
+    """Points (objective and unmet t per sector and material per value), LicenceShadowPrices (long), and
+    Breakpoints with --exact. What was swept is told on the workbook's first sheet (studies.workbook)."""
     licence_keys = model.compiled.row_keys["licence"]
-    keys = ", ".join(f"{k} = {';'.join(v)}" for k, v in parameter.keys.items()) or "every row"
-    about = pd.DataFrame([("sheet", parameter.sheet), ("column", parameter.column),
-                          ("operation", parameter.operation), ("rows", keys),
-                          ("values", f"{points[0].value:g} … {points[-1].value:g} ({len(points)} points)"),
-                          ("exact breakpoints", "yes" if breakpoints is not None else "no (grid)")],
-                         columns=["item", "value"])
     rows = []
     for p in points:
         row = {"value": p.value, "status": "optimal" if p.objective is not None else "no plan",
                "objective": p.objective}
-        row.update({f"unmet {group_label(g)}_t": u for g, u in zip(groups, p.unmet)})
+        row.update({unmet_column(g): u for g, u in zip(groups, p.unmet)})
         rows.append(row)
     licences = pd.DataFrame([
         {"value": p.value, "source": k[0], "material": k[1], "period": k[2], "end_use": k[3], "cap_t": cap,
          "flow_t": flow, "shadow_price": price}
         for p in points if p.objective is not None
-        for k, cap, flow, price in zip(licence_keys, p.licence_cap, p.licence_flow, p.licence_shadow)])
-    tables = {"Sweep": about, "Points": pd.DataFrame(rows), "LicenceShadowPrices": licences}
+        for k, cap, flow, price in zip(licence_keys, p.licence_cap, p.licence_flow, p.licence_shadow)],
+        columns=["value", "source", "material", "period", "end_use", "cap_t", "flow_t", "shadow_price"])
+    columns = ["value", "status", "objective"] + [unmet_column(g) for g in groups]
+    tables = {"Points": pd.DataFrame(rows, columns=columns),
+              "LicenceShadowPrices": licences}
     if breakpoints is not None:
         tables["Breakpoints"] = pd.DataFrame(
-            [{"value": b.value, "objective": b.objective, "slope_left": b.slope_left, "slope_right": b.slope_right,
-              "changes": "; ".join(b.changes)} for b in breakpoints],
+            [{"value": b.value, "objective": b.objective, "slope_left": clean(b.slope_left, b.slope_right),
+              "slope_right": clean(b.slope_right, b.slope_left), "changes": "; ".join(b.changes)}
+             for b in breakpoints],
             columns=["value", "objective", "slope_left", "slope_right", "changes"])
     return tables
 
@@ -81,37 +96,54 @@ def sweep_json(parameter: Parameter, model: SweepModel, points: list[Point], gro
 
 # ---------------------------------------------------------------- stockpile sizing
 
-def stockpile_tables(result: StockpileResult) -> dict[str, pd.DataFrame]:
-    summary = pd.DataFrame([
-        ("recourse problem RP (optimal expected cost)", result.rp),
-        ("wait-and-see WS (perfect information)", result.ws),
-        ("expected result of the mean-value decision EEV", result.eev),
-        ("value of the stochastic solution VSS = EEV − RP", result.vss),
-        ("expected value of perfect information EVPI = RP − WS", result.evpi),
-        ("scenarios", len(result.names)), ("method", result.method), ("risk_weight", result.risk_weight),
-        ("cvar_alpha", result.alpha), ("branch_period", result.branch_period),
-    ] + ([("mean-value decision leaves without a plan", ", ".join(result.eev_no_plan))] if result.eev_no_plan else []),
-        columns=["figure", "value"])
+def size_note(s: SizeResult, currency: str) -> str:
+    """One line on why the row sits where it does: marginal saving against size cost."""
+    def money(v):
+        return f"{_whole(v)} {currency}/t"
+
+    cost = money(s.size_cost)
+    added = s.level_t - s.initial_t
+    if s.marginal_value_next is None:
+        return f"at its size limit (max_size_t): more would still save {money(s.marginal_value_last)} a tonne " \
+               f"against {cost}" if s.marginal_value_last is not None else "at its size limit (max_size_t)"
+    if added <= 1e-9 * max(1.0, s.level_t):
+        return f"not enlarged: the first added tonne would save {money(s.marginal_value_next)}, " \
+               f"less than its size cost {cost}"
+    return f"enlarged by {added:,.1f} t: up to here a tonne saves at least its size cost {cost}; " \
+           f"the next would save {money(s.marginal_value_next)}"
+
+
+SIZE_COLUMNS = ["stockpile", "material", "initial_t", "starting_level_t", "added_t", "size_cost", "saving_last_tonne",
+                "saving_next_tonne", "note"]
+
+
+def stockpile_tables(result: StockpileResult, currency: str = "USD") -> dict[str, pd.DataFrame]:
+    """Sizes, Unmet, Scenarios (cost and unmet t), StockUsed and SizingCurve; the figures (RP … EVPI) are laid
+    out on the Summary sheet (studies.workbook)."""
     sizes = pd.DataFrame([{
-        "stockpile": s.stockpile, "material": s.material, "initial_t": s.initial_t, "level_t": s.level_t,
-        "added_t": s.level_t - s.initial_t, "size_cost": s.size_cost, "marginal_value_last": s.marginal_value_last,
-        "marginal_value_next": s.marginal_value_next} for s in result.sizes],
-        columns=["stockpile", "material", "initial_t", "level_t", "added_t", "size_cost", "marginal_value_last",
-                 "marginal_value_next"])
+        "stockpile": s.stockpile, "material": s.material, "initial_t": s.initial_t, "starting_level_t": s.level_t,
+        "added_t": s.level_t - s.initial_t, "size_cost": s.size_cost,
+        "saving_last_tonne": clean(s.marginal_value_last), "saving_next_tonne": clean(s.marginal_value_next),
+        "note": size_note(s, currency)} for s in result.sizes],
+        columns=SIZE_COLUMNS)
     unmet = pd.DataFrame({"sector": [g[0] for g in result.groups], "material": [g[1] for g in result.groups],
                           "expected_unmet_t": result.expected_unmet(), "worst_unmet_t": result.worst_unmet(),
                           "cvar_unmet_t": result.cvar_unmet()})
     scenarios = pd.DataFrame({"scenario": result.names, "probability": result.probability, "cost": result.cost})
     for i, g in enumerate(result.groups):
-        scenarios[f"unmet {group_label(g)}_t"] = result.unmet[:, i]
-    for i, h in enumerate(result.stock_rows):
-        scenarios[f"stock used {h[0]} / {h[1]}_t"] = result.used[:, i]
+        scenarios[unmet_column(g)] = result.unmet[:, i]
+    used = pd.DataFrame({"scenario": result.names, "probability": result.probability,
+                         **{unmet_column(h, "used from"): result.used[:, i] for i, h in enumerate(result.stock_rows)}})
+    chosen = {(s.stockpile, s.material): s.level_t for s in result.sizes}
     curve = pd.DataFrame([{
-        "stockpile": c.stockpile, "material": c.material, "level_t": c.level_t, "expected_cost": c.expected_cost,
-        "cvar_cost": c.cvar_cost, **{f"expected unmet {group_label(g)}_t": u for g, u in zip(result.groups,
-                                                                                             c.expected_unmet)}}
-        for c in result.curve])
-    return {"Summary": summary, "Sizes": sizes, "Unmet": unmet, "Scenarios": scenarios, "SizingCurve": curve}
+        "stockpile": c.stockpile, "material": c.material, "starting_level_t": c.level_t,
+        "chosen": abs(c.level_t - chosen.get((c.stockpile, c.material), math.nan)) <= 1e-9 * max(1.0, c.level_t),
+        "expected_cost": c.expected_cost, "cvar_cost": c.cvar_cost,
+        **{unmet_column(g, "expected unmet"): u for g, u in zip(result.groups, c.expected_unmet)}}
+        for c in result.curve],
+        columns=["stockpile", "material", "starting_level_t", "chosen", "expected_cost", "cvar_cost"]
+        + [unmet_column(g, "expected unmet") for g in result.groups])
+    return {"Sizes": sizes, "Unmet": unmet, "Scenarios": scenarios, "StockUsed": used, "SizingCurve": curve}
 
 
 def stockpile_json(result: StockpileResult) -> dict:
@@ -142,8 +174,7 @@ def stockpile_text(result: StockpileResult, out) -> str:
     if result.sizes:
         lines.append("starting levels (t) and the expected saving of the last / next tonne, before size cost:")
         for s in result.sizes:
-            last = "—" if s.marginal_value_last is None else f"{s.marginal_value_last:,.0f}"
-            following = "—" if s.marginal_value_next is None else f"{s.marginal_value_next:,.0f}"
+            last, following = _whole(s.marginal_value_last), _whole(s.marginal_value_next)
             lines.append(f"  {s.stockpile} / {s.material}: {s.level_t:,.2f} (from {s.initial_t:,.2f}); "
                          f"{last} / {following} vs size cost {s.size_cost:,.0f}")
     else:
@@ -164,8 +195,8 @@ def sweep_text(parameter: Parameter, points: list[Point], breakpoints, out) -> s
     if breakpoints is not None:
         lines.append(f"{len(breakpoints)} breakpoint(s):")
         for b in breakpoints[:12]:
-            lines.append(f"  {b.value:.6g}: objective {b.objective:,.0f}, slope {b.slope_left:,.0f} → "
-                         f"{b.slope_right:,.0f}; {'; '.join(b.changes[:3])}")
+            lines.append(f"  {b.value:.6g}: objective {b.objective:,.0f}, slope {_whole(b.slope_left)} → "
+                         f"{_whole(b.slope_right)}; {'; '.join(b.changes[:3])}")
     lines.append(f"result workbook: {out}")
     return "\n".join(lines)
 
