@@ -121,7 +121,11 @@ def _tolerant_console() -> None:
 @click.option("--all-causes", is_flag=True,
               help="ShortfallCauses for every shortfall even on a very large plan (by default the largest are "
                    "explained, as many as the plan's size allows in a few seconds).")
-def solve(input_path, output, json_path, scenario, all_scenarios, example, log, all_causes):
+@click.option("--sample", type=click.IntRange(min=1), default=None,
+              help="Scenarios drawn from the Uncertainty sheet instead of the Scenarios sheet (sample-0001 …): "
+                   "compare them with --all-scenarios, or solve one with --scenario.")
+@click.option("--seed", type=int, default=None, help="Seed of --sample (the same seed, the same scenarios).")
+def solve(input_path, output, json_path, scenario, all_scenarios, example, log, all_causes, sample, seed):
     """Solve INPUT (.xlsx workbook or folder of CSV files) and write the result workbook.
 
     Without INPUT: the bundled US baseline (2026-2030, quarterly).
@@ -139,14 +143,17 @@ def solve(input_path, output, json_path, scenario, all_scenarios, example, log, 
         path = bundled_input("example") if example else (input_path or bundled_input())
         loaded = load(path)
         _warn(loaded.warnings)
+        sampled = _sampled(loaded.data, sample, seed)
         if all_scenarios:
             from planner.scenarios import compare_scenarios, scenario_json, scenarios_text, write_scenarios
 
-            out = output or default_output(path, "solve", "all-scenarios")
+            out = output or default_output(path, "solve", "all-scenarios" if sampled is None else
+                                           f"all-{len(sampled)}-samples")
             with planned([path], {"-o" if output else "output": out, "--json": json_path}):
-                with click.progressbar(length=len(loaded.data["Scenarios"]) + 1, label="scenarios",
-                                       file=sys.stderr) as bar:
-                    comparison = compare_scenarios(loaded, progress=lambda name: bar.update(1), warn=_warn, log=log)
+                count = len(sampled) if sampled is not None else len(loaded.data["Scenarios"]) + 1
+                with click.progressbar(length=count, label="scenarios", file=sys.stderr) as bar:
+                    comparison = compare_scenarios(loaded, progress=lambda name: bar.update(1), warn=_warn, log=log,
+                                                   sampled=sampled)
                 write_scenarios(comparison, out)
                 if json_path:
                     write_json(scenario_json(comparison), json_path)
@@ -156,10 +163,11 @@ def solve(input_path, output, json_path, scenario, all_scenarios, example, log, 
         from planner.run import scenario_name, solve_plan
         from planner.summary import summary_text
 
-        scenario_known = scenario_name(loaded, scenario) if scenario else BASE
+        data = _case(loaded, scenario, sampled) if sampled is not None else None
+        scenario_known = scenario.strip() if data is not None else (scenario_name(loaded, scenario) if scenario else BASE)
         out = output or default_output(path, "solve", scenario_known)
         with planned([path], {"-o" if output else "output": out, "--json": json_path}):
-            outcome = solve_plan(loaded, scenario_known, log=log, all_causes=all_causes)
+            outcome = solve_plan(loaded, scenario_known, log=log, all_causes=all_causes, data=data)
             _warn(outcome.warnings)
             write_result(outcome.result, out)
             if json_path:

@@ -26,12 +26,14 @@ class Outcome:
     warnings: list[Problem]
 
 
-def solve_plan(loaded: Loaded, scenario: str = BASE, *, log: bool = False, all_causes: bool = False) -> Outcome:
-    """Apply the scenario's overrides, build and solve; raise NoPlan naming the conflicting limits.
+def solve_plan(loaded: Loaded, scenario: str = BASE, *, log: bool = False, all_causes: bool = False,
+               data: PlanData | None = None) -> Outcome:
+    """Apply the scenario's overrides (or take the scenario's `data`, e.g. a sampled one), build and solve;
+    raise NoPlan naming the conflicting limits.
 
     `log`: HiGHS's own log on standard error; `all_causes`: explain every shortfall even on a very large plan."""
     started = time.perf_counter()
-    data, warnings = apply_scenario(loaded.data, scenario)
+    data, warnings = (data, []) if data is not None else apply_scenario(loaded.data, scenario)
     plan = PlanModel(data)
     compiled = compile_plan(plan)
     built = time.perf_counter()

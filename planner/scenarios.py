@@ -31,19 +31,25 @@ class ScenarioComparison:
 
 
 def compare_scenarios(loaded: Loaded, progress=lambda name: None, warn=lambda problems: None,
-                      log: bool = False) -> ScenarioComparison:
+                      log: bool = False, sampled=None) -> ScenarioComparison:
     """Each scenario's objective, spend, unmet t per sector and material, and licence shadow prices.
 
-    `warn` receives each scenario's override warnings (e.g. a row that matches nothing).
+    `warn` receives each scenario's override warnings (e.g. a row that matches nothing); `sampled`: the
+    (name, data) of scenarios drawn from the Uncertainty sheet, compared instead of the Scenarios sheet's.
     """
-    probability = dict(zip(loaded.data["Scenarios"]["scenario"], loaded.data["Scenarios"]["probability"]))
+    if sampled is None:
+        probability = dict(zip(loaded.data["Scenarios"]["scenario"], loaded.data["Scenarios"]["probability"]))
+        cases = [(name, None) for name in scenario_names(loaded)]
+    else:
+        probability = {name: 1 / len(sampled) for name, _ in sampled}
+        cases = list(sampled)
     rows, unmet, licences, notes = [], [], [], {}
     currency = str(loaded.data.settings.get("currency", "USD"))
-    for name in scenario_names(loaded):
+    for name, data in cases:
         progress(name)
         row = {"scenario": name, "probability": probability.get(name)}
         try:
-            outcome = solve_plan(loaded, name, log=log)
+            outcome = solve_plan(loaded, name, log=log, data=data)
         except NoPlan as exc:
             rows.append({**row, "status": "no plan"})
             notes[name] = str(exc)
