@@ -834,6 +834,13 @@ def release_buffer(s, scenario):
              "disruption: assumption", stockpile="Industry buffer")
 
 
+def declare_disruption(s, scenario, start):
+    """Every reserve released: the NDS (a declared disruption from `start`), industry buffers, Project Vault."""
+    release_nds(s, scenario, f"declared disruption from {start}")
+    release_buffer(s, scenario)
+    release_vault(s, scenario)
+
+
 def scenarios(s):
     for name, probability, description in SCENARIOS:
         s.add("Scenarios", scenario=name, probability=probability, description=description,
@@ -859,9 +866,7 @@ def scenarios(s):
              "0.1% rule (>=0.1% Chinese-origin RE by value [D52]) returns: allied mixed-origin supply -50%, "
              "assumption (domain_facts B.7, C3); allied separators of non-Chinese ore are outside the rule",
              source=mixed, period=periods_from("2026Q4"))
-    release_nds(s, "snap-back", "declared disruption from 2026Q4")
-    release_buffer(s, "snap-back")
-    release_vault(s, "snap-back")
+    declare_disruption(s, "snap-back", "2026Q4")
 
     # full denial: the same start as snap-back, nothing controlled flows afterwards
     override(s, "full-denial", "Licences", "approval_rate", "set", 0,
@@ -873,9 +878,7 @@ def scenarios(s):
     override(s, "full-denial", "Supply", "capacity_t", "set", 0,
              "0.1% rule with zero approvals: allied goods with Chinese-origin RE [D52] cannot be licensed for US "
              "buyers; stricter than snap-back's -50%", source=mixed, period=periods_from("2026Q4"))
-    release_nds(s, "full-denial", "declared disruption from 2026Q4")
-    release_buffer(s, "full-denial")
-    release_vault(s, "full-denial")
+    declare_disruption(s, "full-denial", "2026Q4")
 
     # China out: everything from 2026Q3, including approved licences; allies compete for ex-China oxide
     override(s, "china-out", "Licences", "approval_rate", "set", 0,
@@ -890,9 +893,7 @@ def scenarios(s):
              "stress: allies' own industries bid for ex-China oxide (Japan holds 65% of Mt Weld Dy/Tb [S21], "
              "JARE >=5,000 t/yr NdPr [D69]): half to US buyers, assumption", source="Lynas;Solvay and Neo",
              period=periods_from("2026Q3"))
-    release_nds(s, "china-out", "declared disruption from 2026Q3")
-    release_buffer(s, "china-out")
-    release_vault(s, "china-out")
+    declare_disruption(s, "china-out", "2026Q3")
 
     # approval-25: only applications from 2026Q2 on; pipeline and 2026Q1 applications untouched
     override(s, "approval-25", "Licences", "approval_rate", "set", 0.25,

@@ -7,7 +7,8 @@ import numpy as np
 import pytest
 
 from planner.inputs import load
-from planner.studies.pool import Pool
+from models.solve import Solver
+from planner.studies.pool import Job, Pool
 from planner.studies.stockpile import library_scenarios, run_study
 from planner.studies.sweep import build_sweep, make_parameter, parse_values, run_grid
 from tests.conftest import write_input
@@ -38,6 +39,24 @@ def test_sweep_on_two_local_processes_matches_serial(generated):
     serial = sweep_numbers(generated, Pool(chunk=4))
     with Pool(workers=2, chunk=4) as pool:
         assert_same(sweep_numbers(generated, pool), serial)
+
+
+def objective_of(solver, status, case):
+    return solver.objective
+
+
+def test_a_worker_that_dropped_a_job_is_sent_it_again(generated):
+    """Each worker receives a job once and keeps the latest two; a job used again after others is re-sent."""
+    parameter = make_parameter(generated, "Licences", "approval_rate", "set", {})
+    model = build_sweep(generated, parameter, parse_values("0:1:0.25"))
+    base = Solver(model.lp_first)
+    base.run()
+    jobs = [Job(model.lp_first, base.basis(), objective_of) for _ in range(3)]
+    cases = [model.case(i) for i in range(len(model.values))]
+    serial = Pool(chunk=2).map(jobs[0], cases)
+    with Pool(workers=2, chunk=2) as pool:
+        runs = [pool.map(job, cases) for job in jobs + jobs]  # the second round finds job 0 dropped
+    assert len(set(serial)) > 1 and all(run == serial for run in runs)
 
 
 def test_stockpile_on_two_local_processes_matches_serial(tmp_path):

@@ -4,11 +4,11 @@ A `Job` is the LP every case starts from (plain arrays: HiGHS objects do not pic
 once (e.g. every scenario's numbers) and a readout that turns a solved case into the numbers a study
 keeps. A `Case` is a variant, a few changed numbers, and columns fixed at given values.
 
-Work is cut into chunks fixed by case index, never by the number of workers, and chunk i always goes
-to worker i mod W. A worker keeps one warm HiGHS model per job. A case with a `key` (a scenario solved
+Work is cut into chunks fixed by case index, never by the number of workers, and chunk k always goes
+to worker k mod W. A worker keeps one warm HiGHS model per job. A case with a `key` (a scenario solved
 again and again at new first-stage decisions) starts from its own last basis, kept by the worker that
-solved it; any other case starts from the job's base basis at the start of its chunk, else from the
-previous case's. Every solve therefore starts from a basis that does not depend on how many workers
+solved it; a case with a `start` from that key's basis (the same scenario at another plan); any other
+case from the job's base basis at the start of its chunk, else from the previous case's. Every solve therefore starts from a basis that does not depend on how many workers
 there are, and HiGHS's answer depends only on the LP and its starting basis, so numbers are identical
 serially, on local processes and on Dask. One HiGHS thread per process, processes started with
 `spawn`, never two solves in threads of one process.
@@ -38,6 +38,7 @@ class Case:
     variant: int | None = None  # apply the job's variant first (e.g. a scenario), then `numbers`
     fixed: tuple[np.ndarray, np.ndarray] | None = None  # columns fixed at values (lower = upper)
     key: object = None  # solve from this key's last basis (kept by the worker), and keep the new one
+    start: object = None  # without a basis of its own yet, start from this key's (e.g. the same scenario's)
 
 
 @dataclass
@@ -104,6 +105,8 @@ def run_chunk(job: Job, cases: list[Case]) -> list:
         solver.update(job.case_lp(case))
         if case.key in bases:
             h.setBasis(bases[case.key])
+        elif case.start in bases:
+            h.setBasis(bases[case.start])
         elif i == 0:
             solver.set_basis(*job.basis)
         status = solver.run()
@@ -113,8 +116,17 @@ def run_chunk(job: Job, cases: list[Case]) -> list:
     return results
 
 
-def _run_pickled(job_bytes: bytes, key: str, cases: list[Case]) -> list:
-    job = _WARM[key].job if key in _WARM else pickle.loads(job_bytes)
+class NotShipped(Exception):
+    """This worker no longer holds the job (it kept newer ones): send the job with the chunk."""
+
+
+def _run_pickled(job_bytes: bytes | None, key: str, cases: list[Case]) -> list:
+    if key in _WARM:
+        job = _WARM[key].job
+    elif job_bytes is None:
+        raise NotShipped(key)
+    else:
+        job = pickle.loads(job_bytes)
     return run_chunk(job, cases)
 
 
@@ -128,7 +140,9 @@ class Pool:
         self.progress = progress or (lambda n: None)
         self.chunk = chunk  # cases per chunk; by default from the LP's size (never from the number of workers)
         self._executors: list[ProcessPoolExecutor] = []
+        self._shipped: list[set[str]] = []  # per local worker: the jobs sent to it
         self._client = None
+        self._scattered: dict[str, object] = {}  # job key -> the job's bytes on every Dask worker
 
     def __enter__(self) -> "Pool":
         return self
@@ -139,51 +153,76 @@ class Pool:
     def close(self) -> None:
         for executor in self._executors:
             executor.shutdown(cancel_futures=True)
-        self._executors = []
+        self._executors, self._shipped = [], []
         if self._client is not None:
             self._client.close()
             self._client = None
+        self._scattered = {}
 
     @property
     def parallel(self) -> bool:
         return self.dask_address is not None or self.workers > 1
 
-    def map(self, job: Job, cases: list[Case]) -> list:
-        """Every case's readout, in case order."""
-        size = self.chunk or chunk_size(job.lp)
+    def map(self, job: Job, cases: list[Case], group: int = 1) -> list:
+        """Every case's readout, in case order. With `group` > 1 the cases come in groups of that many (one
+        scenario at several plans, say), and a chunk holds as many whole groups as it would hold single
+        cases: group k then runs on the same worker as case k of a map without groups, where its bases are."""
+        size = (self.chunk or chunk_size(job.lp)) * group
         chunks = [cases[i:i + size] for i in range(0, len(cases), size)]
         if not self.parallel:
             results = []
             for chunk in chunks:
-                results += run_chunk(job, chunk)
+                results.append(run_chunk(job, chunk))
                 self.progress(len(chunk))
-            return results
-        job_bytes = pickle.dumps(job, protocol=pickle.HIGHEST_PROTOCOL)
-        if self.dask_address is not None:
-            return self._map_dask(job, job_bytes, chunks)
-        if not self._executors:  # one process each, so that chunk i always lands on the same worker
+        elif self.dask_address is not None:
+            results = self._map_dask(job, chunks)
+        else:
+            results = self._map_local(job, chunks)
+        return [r for chunk in results for r in chunk]
+
+    def _map_local(self, job: Job, chunks: list[list[Case]]) -> list[list]:
+        """Chunk k on process k mod W; the job travels once per process (a worker runs its chunks in order)."""
+        if not self._executors:  # one process each, so that chunk k always lands on the same worker
             self._executors = [ProcessPoolExecutor(max_workers=1, mp_context=get_context("spawn"))
                                for _ in range(self.workers)]
-        futures = {self._executors[i % self.workers].submit(_run_pickled, job_bytes, job.key, chunk): i
-                   for i, chunk in enumerate(chunks)}
-        return self._collect(futures, chunks, as_completed(futures))
+            self._shipped = [set() for _ in range(self.workers)]
+        job_bytes: list[bytes] = []  # pickled when first needed
 
-    def _map_dask(self, job: Job, job_bytes: bytes, chunks: list[list[Case]]) -> list:
+        def submit(i: int, always_ship: bool = False):
+            worker = i % self.workers
+            ship = always_ship or job.key not in self._shipped[worker]
+            if ship and not job_bytes:
+                job_bytes.append(pickle.dumps(job, protocol=pickle.HIGHEST_PROTOCOL))
+            self._shipped[worker].add(job.key)
+            return self._executors[worker].submit(_run_pickled, job_bytes[0] if ship else None, job.key, chunks[i])
+
+        futures = {submit(i): i for i in range(len(chunks))}
+        out: list = [None] * len(chunks)
+        for future in as_completed(futures):
+            i = futures[future]
+            try:
+                out[i] = future.result()
+            except NotShipped:
+                out[i] = submit(i, always_ship=True).result()
+            self.progress(len(chunks[i]))
+        return out
+
+    def _map_dask(self, job: Job, chunks: list[list[Case]]) -> list[list]:
         from distributed import Client, as_completed as dask_completed
 
         if self._client is None:
             self._client = Client(self.dask_address)
         workers = sorted(self._client.scheduler_info()["workers"])
-        shipped = self._client.scatter(job_bytes, broadcast=True)
+        if job.key not in self._scattered:
+            self._scattered[job.key] = self._client.scatter(pickle.dumps(job, protocol=pickle.HIGHEST_PROTOCOL),
+                                                            broadcast=True)
+        shipped = self._scattered[job.key]
         futures = {self._client.submit(_run_pickled, shipped, job.key, chunk, pure=False,
                                        workers=[workers[i % len(workers)]], allow_other_workers=False): i
                    for i, chunk in enumerate(chunks)}
-        return self._collect(futures, chunks, dask_completed(list(futures)))
-
-    def _collect(self, futures, chunks, completed) -> list:
         out: list = [None] * len(chunks)
-        for future in completed:
+        for future in dask_completed(list(futures)):
             i = futures[future]
             out[i] = future.result()
             self.progress(len(chunks[i]))
-        return [r for chunk in out for r in chunk]
+        return out

@@ -198,13 +198,14 @@ class ScenarioSolves:
         return self.pool.map(self.job, [Case(variant=s, fixed=(first, xs[s]), key=s) for s in range(len(xs))])
 
     def at_plans(self, plans: list[np.ndarray]) -> list[list]:
-        """Every scenario at each of several first-stage plans, in one batch (scenario s at plan j keeps its
-        own basis under key (j, s), so a batch re-run after new cuts starts where the last one ended)."""
-        first, n = self.study.problem.first, len(self.study.lps)
+        """Every scenario at each of several first-stage plans, in one go. Scenario by scenario: its first
+        plan starts from its basis at the plan it was last solved at, the others from the plan before, so
+        the scenario's numbers are set once and each further solve only moves the first stage."""
+        first, n, j = self.study.problem.first, len(self.study.lps), len(plans)
         self.calls += 1
-        results = self.pool.map(self.job, [Case(variant=s, fixed=(first, x), key=(j, s))
-                                           for j, x in enumerate(plans) for s in range(n)])
-        return [results[j * n:(j + 1) * n] for j in range(len(plans))]
+        results = self.pool.map(self.job, [Case(variant=s, fixed=(first, x), start=s if i == 0 else None)
+                                           for s in range(n) for i, x in enumerate(plans)], group=j)
+        return [results[i::j] for i in range(j)]
 
     def __call__(self, xs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         results = self.at(xs)
@@ -313,26 +314,31 @@ class Solvers:
             evaluated = self.solves.at_plans([plans[j] for j in kept])
             return [(sizes[j], plans[j], results) for j, results in zip(kept, evaluated)]
         dec, problem = self.decomposition, self.study.problem
-        for _ in range(20):
-            masters = [Solver(dec.master_with(self.cuts, f)) for f in fixed]
+        done: dict[int, tuple[np.ndarray, list]] = {}
+        pending = list(range(len(sizes)))
+        for _ in range(20):  # each round re-optimises only the levels not yet within GAP_CURVE
+            masters = [Solver(dec.master_with(self.cuts, fixed[j])) for j in pending]
             if any(m.run() != OPTIMAL for m in masters):
                 raise NoPlan([])
             plans = [m.values()[0][dec._x_of(0)] for m in masters]
             evaluated = self.solves.at_plans(plans)
-            exact, new = True, []
-            for m, plan, results in zip(masters, plans, evaluated):
+            still, new = [], []
+            for j, m, plan, results in zip(pending, masters, plans, evaluated):
                 if any(r is None for r in results):
                     raise NoPlan([s for s, r in enumerate(results) if r is None])
+                done[j] = (plan, results)
                 q = np.array([r[0] for r in results])
-                theta = m.values()[0][dec.theta0:dec.theta0 + dec.N]
                 if problem.objective(problem.first_cost(plan), q) > m.objective + GAP_CURVE * max(1.0, abs(m.objective)):
-                    exact = False
+                    # more cuts only raise the cut model, so a level already within GAP_CURVE stays there
+                    still.append(j)
+                    theta = m.values()[0][dec.theta0:dec.theta0 + dec.N]
                     new += [(s, float(q[s]), results[s][1].copy(), plan.copy()) for s in range(dec.N)
                             if theta[s] < q[s] - 1e-9 * max(1.0, abs(q[s]))]
             self.cuts += new
-            if exact or not new:
+            if not still or not new:
                 break
-        return list(zip(sizes, plans, evaluated))
+            pending = still
+        return [(sizes[j], *done[j]) for j in range(len(sizes))]
 
     def smallest(self, rp: StageSolution) -> StageSolution:
         """Among optimal plans, the one with the least added stock."""
