@@ -38,6 +38,9 @@ HOW_TO_READ = [
      "shortfall one more unit of the limit would serve (served_t_per_unit) while the plan's basis holds, i.e. while "
      "the limit stays between holds_from and holds_to. A unit is a tonne, except for process capacity (activity "
      "units). 'no limit' means serving it would cost more than its penalty."),
+    ("Prices set by a penalty", "Where demand goes unmet, the cost of one more tonne is the penalty of the "
+     "sector that goes short (MaterialPrices, column set_by): it says how bad the shortfall was declared to be, "
+     "not what the material costs. Licence values that rest on such shortfalls inherit it (see ShortfallCauses)."),
     ("Binding", "A licence is binding when its cap is fully used and one more tonne is worth something."),
     ("Charts", "One message and one printed page per chart, per material (tonnes of different materials differ "
                "in scale and are never added). On a plan with many materials, the 12 most affected of each kind are "
@@ -67,7 +70,9 @@ NOTES = {
         "allowable_decrease_t": "cap_t − range_low_t (t); blank = no limit",
         "binding": "TRUE where the cap is fully used and worth something"},
     "MaterialPrices": {"shadow_price": "Cost of one more tonne of the material in the channel and period "
-                                       "(currency/t, present value)"},
+                                       "(currency/t, present value)",
+                       "set_by": "Where the price is a sector's shortfall penalty (that sector goes short of the "
+                                 "material then): an assumption of the input, not a market price"},
     "ShadowPrices": {"rhs": "The limit's value (t or units)", "slack": "How far the plan is from the limit",
                      "shadow_price": "Fall in the objective per unit the limit is eased (currency per unit, present "
                                      "value)"},

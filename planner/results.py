@@ -93,7 +93,7 @@ class PlanResult:
             "shortfall": records("Shortfall", ["sector", "material", "period", "demand_t", "served_t", "unmet_t"]),
             "procurement": records("Procurement", ["source", "material", "period", "bought_t", "price", "controlled",
                                                    "reduced_cost"]),
-            "material_prices": records("MaterialPrices", ["material", "channel", "period", "shadow_price"]),
+            "material_prices": records("MaterialPrices", ["material", "channel", "period", "shadow_price", "set_by"]),
             "stockpiles": records("Stockpiles", ["stockpile", "material", "period", "level_t", "acquired_t",
                                                  "released_t"]),
             "shortfall_causes": records("ShortfallCauses", list(causes.columns)),
@@ -161,7 +161,7 @@ def build_result(data: PlanData, solution: Solution, run: RunInfo, *, all_causes
     processes = solution.variables["run"].rename(columns={"value": "activity"})
 
     licence_prices = _licence_prices(solution)
-    material_prices = solution.rows["balance"][["material", "channel", "period", "shadow_price"]]
+    material_prices = _material_prices(solution)
     shadow_prices = _shadow_prices(solution)
     causes = _causes_sheet(solution, data, all_causes)
 
@@ -182,6 +182,21 @@ def build_result(data: PlanData, solution: Solution, run: RunInfo, *, all_causes
     }
     return PlanResult(sheets=sheets, summary=summary, run=run, currency=currency, periods=data.periods,
                       status=solution.status, objective=float(solution.objective))
+
+
+def _material_prices(solution: Solution) -> pd.DataFrame:
+    """Balance-row prices, with `set_by` naming the sectors whose shortfall penalty the price is: a sector short
+    of the material in that period (unmet > 0) whose discounted penalty δ_t·penalty equals the price (1e-6
+    relative). Such a price is a planning assumption, not a market signal."""
+    prices = solution.rows["balance"][["material", "channel", "period", "shadow_price"]].reset_index(drop=True)
+    short = solution.variables["short"][["sector", "material", "period", "value"]].copy()
+    short["penalty"] = solution.compiled.lp.col_cost[solution.compiled.columns["short"]]
+    short = short[short["value"] > ZERO]
+    pairs = prices.reset_index().merge(short, on=["material", "period"])
+    pairs = pairs[np.isclose(pairs["shadow_price"], pairs["penalty"], rtol=1e-6, atol=1e-9)]
+    sectors = pairs.groupby("index", sort=False)["sector"].agg(lambda s: "; ".join(dict.fromkeys(s)))
+    prices["set_by"] = ("shortfall penalty: " + sectors).reindex(prices.index).fillna("")
+    return prices
 
 
 def _licence_prices(solution: Solution) -> pd.DataFrame:

@@ -22,7 +22,7 @@ SHEET_COLUMNS = {
     "Processes": ["process", "channel", "period", "activity"],
     "LicenceShadowPrices": ["source", "material", "period", "end_use", "cap_t", "flow_t", "shadow_price", "range_low_t",
                             "range_high_t", "allowable_increase_t", "allowable_decrease_t", "binding"],
-    "MaterialPrices": ["material", "channel", "period", "shadow_price"],
+    "MaterialPrices": ["material", "channel", "period", "shadow_price", "set_by"],
     "ShadowPrices": ["constraint", "family", "keys", "slack", "shadow_price"],
     "ShortfallCauses": ["sector", "material", "period", "unmet_t", "limit", "family", "keys", "shadow_price",
                         "served_t_per_unit", "holds_from", "holds_to"],

@@ -60,6 +60,17 @@ def test_unmet_is_never_summed_across_materials(outcome):
     assert json_unmet == {"EV": {"mag": 0.0}, "other": {"Sm": approx(4), "Y": approx(24)}}
 
 
+def test_prices_set_by_a_shortfall_penalty_say_so(outcome):
+    """Sm and Y go short for 'other' (penalty 100, one period, δ = 1): one more tonne of either is worth exactly
+    that penalty, an assumption rather than a market price. Magnets are fully served at the US price of 50."""
+    prices = outcome.result.sheets["MaterialPrices"].set_index("material")
+    assert prices.loc["Sm", "shadow_price"] == approx(100) and prices.loc["Sm", "set_by"] == "shortfall penalty: other"
+    assert prices.loc["Y", "shadow_price"] == approx(100) and prices.loc["Y", "set_by"] == "shortfall penalty: other"
+    assert prices.loc["mag", "shadow_price"] == approx(50) and prices.loc["mag", "set_by"] == ""
+    records = {r["material"]: r["set_by"] for r in outcome.result.to_json()["material_prices"]}
+    assert records == {"mag": "", "Sm": "shortfall penalty: other", "Y": "shortfall penalty: other"}
+
+
 def test_summary_puts_spend_before_the_notional_penalty_and_the_objective(outcome):
     figures = list(outcome.result.summary.figures["figure"])
     assert figures.index("total spend") < figures.index("shortfall penalty (notional)") < figures.index("objective")
