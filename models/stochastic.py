@@ -333,6 +333,19 @@ class Decomposition:
                              np.searchsorted(cols[order], np.arange(lp.num_col + 1)).astype(np.int32),
                              rows[order].astype(np.int32), vals[order].astype(float))
 
+    def cuts_tight_at(self, cuts: list, x: np.ndarray, rtol: float = 1e-6) -> list:
+        """The cuts that make the cut model at first-stage plan x: scenario by scenario, those within rtol of
+        the highest cut there. The model of these alone equals the full one at x and has the same one-sided
+        derivatives there (a cut below the highest at x stays below it for a while)."""
+        if not cuts:
+            return []
+        scenario = np.array([s for s, _, _, _ in cuts])
+        value = np.array([q + float(g @ (x - x_hat)) for _, q, g, x_hat in cuts])
+        highest = np.full(self.N, -np.inf)
+        np.maximum.at(highest, scenario, value)
+        keep = value >= highest[scenario] - rtol * np.maximum(1.0, np.abs(highest[scenario]))
+        return [cut for cut, k in zip(cuts, keep) if k]
+
     def _x_of(self, s: int) -> np.ndarray:
         """Master columns holding scenario s's first-stage decisions."""
         return np.arange(self.k) + (s * self.k if self.anticipative else 0)

@@ -11,3 +11,10 @@ def test_bench_solve_smoke():
                           text=True, timeout=600)
     assert done.returncode == 0, done.stderr
     assert "highspy" in done.stdout and "points/s through the Param map" in done.stdout
+
+
+def test_bench_studies_smoke():
+    done = subprocess.run([sys.executable, "bench/bench_studies.py", "--smoke"], cwd=ROOT, capture_output=True,
+                          text=True, timeout=600)
+    assert done.returncode == 0, done.stderr
+    assert "points/s against" in done.stdout and "breakpoints in" in done.stdout and "10 scenarios" in done.stdout

@@ -1,7 +1,7 @@
 """Properties of stockpile studies on generated cases (SPEC §5), and sampled scenarios.
 
 WS ≤ RP ≤ EEV (so VSS, EVPI ≥ 0) whatever the data; the extensive form and the L-shaped decomposition give
-the same RP (1e-6) and the same levels; a seed gives the same sampled scenarios every time.
+the same RP (1e-6), the same levels and the same marginal values; a seed gives the same sampled scenarios every time.
 """
 import random
 
@@ -55,6 +55,10 @@ def test_ws_rp_eev_order_and_both_methods_agree(tmp_path, seed):
     assert lshaped.ws == pytest.approx(ef.ws, rel=1e-6)
     assert [s.level_t for s in lshaped.sizes] == pytest.approx([s.level_t for s in ef.sizes], rel=1e-5, abs=1e-5)
     assert lshaped.cost == pytest.approx(ef.cost, rel=1e-6)
+    for a, b in zip(lshaped.sizes, ef.sizes):  # exact one-sided derivatives, by the cut model and by the EF
+        for mine, theirs in ((a.marginal_value_last, b.marginal_value_last), (a.marginal_value_next, b.marginal_value_next)):
+            assert (mine is None) == (theirs is None)
+            assert mine is None or mine == pytest.approx(theirs, rel=1e-5, abs=1e-6 * max(1.0, abs(ef.rp)))
 
 
 UNCERTAINTY = [

@@ -348,7 +348,7 @@ class Solvers:
         if self.method == "extensive form":
             return _ef_smallest(self.ef, positions, rp, self.study.size_cost)
         flat = [i for i in range(len(positions)) if rp.x[positions[i]] > 1e-9
-                and (left := _cut_slopes(self.study, self, i, float(rp.x[positions[i]]))[0]) is not None
+                and (left := _cut_slopes(self.study, self, i, rp.x)[0]) is not None
                 and abs(left) <= 1e-6 * max(1.0, abs(self.study.size_cost[i]))]
         if not flat:  # every level is the least optimal one already
             return rp
@@ -493,7 +493,8 @@ def _sizes(study: Study, solvers: Solvers, x: np.ndarray) -> list[SizeResult]:
     for i, (g, m) in enumerate(study.sizable):
         position, initial = study.size_position[i], study.initial[i]
         size = max(float(x[position]), 0.0)  # a solver's −1e-12 is no stock taken away
-        slopes = (_ef_slopes if solvers.method == "extensive form" else _cut_slopes)(study, solvers, i, size)
+        slopes = (_ef_slopes(study, solvers, i, size) if solvers.method == "extensive form"
+                  else _cut_slopes(study, solvers, i, x))
         last, following = (None if v is None else -(v - study.size_cost[i]) for v in slopes)
         out.append(SizeResult(g, m, float(initial), float(initial + size), last, following,
                               float(study.size_cost[i])))
@@ -529,14 +530,18 @@ def _ef_slopes(study: Study, solvers: Solvers, i: int, size: float) -> tuple[flo
     return left_slope, right_slope
 
 
-def _cut_slopes(study: Study, solvers: Solvers, i: int, size: float) -> tuple[float | None, float | None]:
-    """Left and right derivatives of min F in row i's added stock, through the decomposition's cut model M.
+def _cut_slopes(study: Study, solvers: Solvers, i: int, x: np.ndarray) -> tuple[float | None, float | None]:
+    """Left and right derivatives of min F in row i's added stock at plan x, through the decomposition's cut
+    model M.
 
     M ≤ F with equality at the chosen plan. Trace M exactly (models.parametric) from the chosen value one
     piece each way, to a point half way along it, and evaluate every scenario there: if M equals F at that
     point too, F is linear between the two (it is convex and M ≤ F), so M's slope is F's. Otherwise the new
-    cuts go into M and the side is traced again."""
+    cuts go into M and the side is traced again. M is built from the cuts tight at the chosen plan and
+    those found on the way: a lower model of F as well, equal to F there, and far smaller than all cuts."""
     dec = solvers.decomposition
+    size = max(float(x[study.size_position[i]]), 0.0)  # a solver's −1e-12 is no stock taken away
+    tight = dec.cuts_tight_at(solvers.cuts, x)
     column = int(dec._x_of(0)[study.size_position[i]])
     problem = study.problem
     position = np.array([study.size_position[i]])
@@ -545,11 +550,11 @@ def _cut_slopes(study: Study, solvers: Solvers, i: int, size: float) -> tuple[fl
     out = []
     for sign in (-1, 1):
         end = max(size - _span(study, i, size), -study.initial[i]) if sign < 0 else size + _span(study, i, size)
-        slope = None
+        slope, cuts = None, list(tight)
         for _ in range(12):
             if sign * (end - size) <= 1e-9 * max(1.0, abs(size)):
                 break  # no room on this side (the starting level is at its least)
-            lp = dec.master_with(solvers.cuts, (position, np.array([size])))
+            lp = dec.master_with(cuts, (position, np.array([size])))
             zero = np.zeros(lp.num_row)
             curve = trace(lp, Direction(zero, zero, move[:lp.num_col], move[:lp.num_col]), size, end, pieces=1)
             tiny = 1e-9 * max(1.0, abs(size))
@@ -559,7 +564,7 @@ def _cut_slopes(study: Study, solvers: Solvers, i: int, size: float) -> tuple[fl
                 break
             slope = piece.slope
             there = size + sign * (piece.end - piece.start) / 2
-            master = Solver(dec.master_with(solvers.cuts, (position, np.array([there]))))
+            master = Solver(dec.master_with(cuts, (position, np.array([there]))))
             if master.run() != OPTIMAL:
                 break
             x = master.values()[0][dec._x_of(0)]
@@ -570,8 +575,10 @@ def _cut_slopes(study: Study, solvers: Solvers, i: int, size: float) -> tuple[fl
             if problem.objective(problem.first_cost(x), q) <= master.objective + 1e-9 * max(1.0, abs(master.objective)):
                 break  # M is exact there: the piece is F's
             theta = master.values()[0][dec.theta0:dec.theta0 + dec.N]
-            solvers.cuts += [(s, float(q[s]), g[s].copy(), x.copy()) for s in range(dec.N)
-                             if theta[s] < q[s] - 1e-9 * max(1.0, abs(q[s]))]
+            new = [(s, float(q[s]), g[s].copy(), x.copy()) for s in range(dec.N)
+                   if theta[s] < q[s] - 1e-9 * max(1.0, abs(q[s]))]
+            cuts += new
+            solvers.cuts += new
         out.append(slope)
     return out[0], out[1]
 
