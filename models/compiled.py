@@ -81,12 +81,6 @@ class ParamMap:
         weights = self.coef[target] * p[self.param[target]]
         return self.const[target] + np.bincount(self.entry[target], weights, minlength=len(self.const[target]))
 
-    def depends(self, target: str, changed: np.ndarray) -> np.ndarray:
-        """Entries of `target` fed by any Param whose global position is flagged in `changed`."""
-        hit = np.zeros(len(self.const[target]), dtype=bool)
-        hit[self.entry[target][changed[self.param[target]]]] = True
-        return hit
-
 
 @dataclass
 class CompiledModel:

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from models.compiled import CompiledModel, LinearProgram, compile_plan
-from models.plan import COST_PARTS, EQ, FAMILIES, GE, LE, VARIABLES, PlanModel
+from models.plan import COST_PARTS, FAMILIES, GE, LE, VARIABLES, PlanModel
 
 OPTIMAL = "optimal"
 INFEASIBLE = "infeasible"

@@ -22,7 +22,6 @@ from models.sensitivity import Direction
 from models.solve import OPTIMAL, Solver, variable_keys
 from models.stochastic import Decomposition, ExtensiveForm, NoPlan, StageSolution, TwoStage, cvar, subproblem_lp
 from models.structure import StructureChanged, derive_structure
-from planner import schema as S
 from planner.issues import InputError, Problem
 from planner.overrides import apply_scenario
 from planner.schema import BASE
@@ -189,12 +188,10 @@ class ScenarioSolves:
         base = Solver(compiled.lp)
         base.run()
         self.job = Job(sub, base.basis(), self.readout, _variants(compiled.lp, study.lps))
-        self.calls = 0
 
     def at(self, xs: np.ndarray) -> list:
         """Readouts with scenario s's first stage fixed at xs[s] (None where a scenario has no plan)."""
         first = self.study.problem.first
-        self.calls += 1
         return self.pool.map(self.job, [Case(variant=s, fixed=(first, xs[s]), key=s) for s in range(len(xs))])
 
     def at_plans(self, plans: list[np.ndarray]) -> list[list]:
@@ -202,7 +199,6 @@ class ScenarioSolves:
         plan starts from its basis at the plan it was last solved at, the others from the plan before, so
         the scenario's numbers are set once and each further solve only moves the first stage."""
         first, n, j = self.study.problem.first, len(self.study.lps), len(plans)
-        self.calls += 1
         results = self.pool.map(self.job, [Case(variant=s, fixed=(first, x), start=s if i == 0 else None)
                                            for s in range(n) for i, x in enumerate(plans)], group=j)
         return [results[i::j] for i in range(j)]
