@@ -69,8 +69,9 @@ class Job:
 
 
 def chunk_size(lp: LinearProgram) -> int:
-    """Cases per chunk: about 0.1–1 s of warm re-solves, from the LP's size alone."""
-    return int(min(64, max(2, 400_000 // max(lp.num_col, 1))))
+    """Cases per chunk: about 0.1–1 s of warm re-solves, from the LP's size alone. A chunk's first case starts
+    from the base basis and pays for the distance from it, so chunks must be long enough to amortise that."""
+    return int(min(64, max(2, 1_000_000 // max(lp.num_col, 1))))
 
 
 @dataclass
@@ -78,6 +79,7 @@ class _Warm:
     job: Job
     solver: Solver
     bases: dict = field(default_factory=dict)  # case key -> the HiGHS basis it ended at
+    base: object = None  # job.basis as a HighsBasis, converted once
 
 
 _WARM: OrderedDict[str, _Warm] = OrderedDict()  # per worker process: the live models of the latest jobs
@@ -107,8 +109,11 @@ def run_chunk(job: Job, cases: list[Case]) -> list:
             h.setBasis(bases[case.key])
         elif case.start in bases:
             h.setBasis(bases[case.start])
+        elif i == 0 and warm.base is not None:
+            h.setBasis(warm.base)
         elif i == 0:
             solver.set_basis(*job.basis)
+            warm.base = h.getBasis()
         status = solver.run()
         if case.key is not None:
             bases[case.key] = h.getBasis()

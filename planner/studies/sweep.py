@@ -250,8 +250,7 @@ def run_grid(model: SweepModel, pool: Pool) -> tuple[list[Point], list[tuple[str
     licence = compiled.rows["licence"]
     readout = SweepReadout(np.arange(shorts.start, shorts.stop), group_of, len(groups),
                            np.arange(licence.start, licence.stop))
-    base = Solver(model.lp_first)
-    base.highs.setOptionValue("presolve", "off")
+    base = Solver(model.lp_first)  # cold, with presolve (HiGHS still returns the full LP's basis)
     base_basis = base.basis() if base.run() == OPTIMAL else _empty_basis(model.lp_first)
     job = Job(model.lp_first, base_basis, readout)
     results = pool.map(job, [model.case(i) for i in range(len(model.values))])
