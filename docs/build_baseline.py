@@ -650,7 +650,7 @@ def processes(s):
         recipe(s, name, TB, input_t=round(tb_per_t(grade) * GBD_HRE_FACTOR, 5),
                reference="GBD saves 30-60% Dy/Tb at equal HcJ [D2]: 45% less than bulk (midpoint)")
         recipe(s, name, grade, output_t=1, reference="one tonne of magnet per unit")
-    ce_caps = [round(0.2 * v / 4, 4) for v in OTHER_NDFEB for _ in range(4)]
+    ce_caps = per_quarter([0.2 * v for v in OTHER_NDFEB])
     name = "US Ce-substituted commercial grade"
     process_rows(s, name, ce_caps, 0, "US plants make low-grade Ce-substituted NdFeB for uses that tolerate it "
                                       "(speakers, e-bikes, some industrial [D14]) (t magnet)",
@@ -664,7 +664,7 @@ def processes(s):
     # Substitutes that need no rare earths
     rf_share = [0, 0.05, 0.10, 0.15, 0.20]
     ev_t = [u * 1000 * EV_KG for u in EV_UNITS_M]
-    rf_caps = [round(ev_t[i] * rf_share[i] / 4, 4) for i in range(5) for _ in range(4)]
+    rf_caps = per_quarter([t * share for t, share in zip(ev_t, rf_share)])
     name = "RE-free EV motors"
     process_rows(s, name, rf_caps, 150_000, "EV platforms switched to wound-rotor (EESM) or induction motors: "
                                             "t of EV-grade magnet no longer needed",
@@ -673,7 +673,7 @@ def processes(s):
                             "Aug 2025 [D17]); cost +$300/vehicle [D20] / 2 kg [S18] = $150/kg (derived)"))
     recipe(s, name, EVG, output_t=1, reference="one tonne of EV-grade magnet demand removed (magnet equivalent)")
     ferrite_share = [0, 0.05, 0.10, 0.15, 0.20]
-    fe_caps = [round(OTHER_NDFEB[i] * ferrite_share[i] / 4, 4) for i in range(5) for _ in range(4)]
+    fe_caps = per_quarter([t * share for t, share in zip(OTHER_NDFEB, ferrite_share)])
     name = "Ferrite redesign"
     process_rows(s, name, fe_caps, 100_000, "other uses redesigned around ferrite magnets (~1/10 the strength of "
                                             "NdFeB [D15]): t of commercial-grade NdFeB no longer needed",
@@ -693,7 +693,7 @@ def processes(s):
                     "target 2027 [D12]")
     recipe(s, "US SmCo magnet making", SM, input_t=SM_PER_SMCO, reference="0.25 / 0.862 (domain_facts C, derived)")
     recipe(s, "US SmCo magnet making", SMCO, output_t=1, reference="one tonne of magnet per unit")
-    smco_caps = [0] * 4 + [round(0.1 * v / 4, 4) for v in DEFENSE_NDFEB[1:] for _ in range(4)]
+    smco_caps = [0] * 4 + per_quarter([0.1 * v for v in DEFENSE_NDFEB])[4:]
     name = "SmCo in place of defense NdFeB"
     process_rows(s, name, smco_caps, 50_000, "defense designs switched from NdFeB to SmCo (t NdFeB equivalent)",
                  lambda p: (f"{year_of(p)}: 10% of defense NdFeB demand from 2027 (assumption: defense "
