@@ -572,6 +572,12 @@ def supply_and_licences(s):
 
 
 # ----------------------------------------------------------------------------------------------------------
+def substitute(s, process, capacities, cost, description, text, replaces, reference):
+    """A substitute needing no rare earths: each unit removes one tonne of `replaces` demand."""
+    process_rows(s, process, capacities, cost, description, text)
+    recipe(s, process, replaces, output_t=1, reference=reference)
+
+
 def process_rows(s, process, capacities, cost, description, text):
     if len(set(capacities)) == 1:
         s.add("Processes", process=process, period="*", capacity=capacities[0], cost=cost, description=description,
@@ -665,26 +671,24 @@ def processes(s):
     rf_share = [0, 0.05, 0.10, 0.15, 0.20]
     ev_t = [u * 1000 * EV_KG for u in EV_UNITS_M]
     rf_caps = per_quarter([t * share for t, share in zip(ev_t, rf_share)])
-    name = "RE-free EV motors"
-    process_rows(s, name, rf_caps, 150_000, "EV platforms switched to wound-rotor (EESM) or induction motors: "
-                                            "t of EV-grade magnet no longer needed",
-                 lambda p: (f"{year_of(p)}: {rf_share[year_of(p) - 2026]:.0%} of EV magnet demand (assumption: "
-                            "~5-yr platform change, Renault/Valeo 2022->2027 [D18]; BMW Gen6 EESM in series since "
-                            "Aug 2025 [D17]); cost +$300/vehicle [D20] / 2 kg [S18] = $150/kg (derived)"))
-    recipe(s, name, EVG, output_t=1, reference="one tonne of EV-grade magnet demand removed (magnet equivalent)")
+    substitute(s, "RE-free EV motors", rf_caps, 150_000,
+               "EV platforms switched to wound-rotor (EESM) or induction motors: t of EV-grade magnet no longer needed",
+               lambda p: (f"{year_of(p)}: {rf_share[year_of(p) - 2026]:.0%} of EV magnet demand (assumption: "
+                          "~5-yr platform change, Renault/Valeo 2022->2027 [D18]; BMW Gen6 EESM in series since "
+                          "Aug 2025 [D17]); cost +$300/vehicle [D20] / 2 kg [S18] = $150/kg (derived)"),
+               EVG, "one tonne of EV-grade magnet demand removed (magnet equivalent)")
     ferrite_share = [0, 0.05, 0.10, 0.15, 0.20]
-    fe_caps = per_quarter([t * share for t, share in zip(OTHER_NDFEB, ferrite_share)])
-    name = "Ferrite redesign"
-    process_rows(s, name, fe_caps, 100_000, "other uses redesigned around ferrite magnets (~1/10 the strength of "
-                                            "NdFeB [D15]): t of commercial-grade NdFeB no longer needed",
-                 lambda p: (f"{year_of(p)}: {ferrite_share[year_of(p) - 2026]:.0%} of other NdFeB demand (assumption; "
-                            "redesign ~18 months, Ola [D16] weak); $100/kg equivalent: assumption (no public cost)"))
-    recipe(s, name, COMG, output_t=1, reference="one tonne of commercial-grade magnet demand removed")
-    name = "Niron iron nitride"
-    process_rows(s, name, niron_series(), 100_000, "iron-nitride magnets replacing low-grade NdFeB (t equivalent)",
-                 lambda p: (f"{p}: {fmt(niron_series()[PERIODS.index(p)] * 4)} t/yr; {NIRON[2]}; $100/kg "
-                            "equivalent as ferrite redesign: assumption"))
-    recipe(s, name, COMG, output_t=1, reference="one tonne of commercial-grade equivalent (assumption: 1:1)")
+    substitute(s, "Ferrite redesign", per_quarter([t * share for t, share in zip(OTHER_NDFEB, ferrite_share)]),
+               100_000, "other uses redesigned around ferrite magnets (~1/10 the strength of NdFeB [D15]): t of "
+                        "commercial-grade NdFeB no longer needed",
+               lambda p: (f"{year_of(p)}: {ferrite_share[year_of(p) - 2026]:.0%} of other NdFeB demand (assumption; "
+                          "redesign ~18 months, Ola [D16] weak); $100/kg equivalent: assumption (no public cost)"),
+               COMG, "one tonne of commercial-grade magnet demand removed")
+    substitute(s, "Niron iron nitride", niron_series(), 100_000,
+               "iron-nitride magnets replacing low-grade NdFeB (t equivalent)",
+               lambda p: (f"{p}: {fmt(niron_series()[PERIODS.index(p)] * 4)} t/yr; {NIRON[2]}; $100/kg "
+                          "equivalent as ferrite redesign: assumption"),
+               COMG, "one tonne of commercial-grade equivalent (assumption: 1:1)")
 
     # SmCo
     s.add("Processes", process="US SmCo magnet making", period="*", capacity=37.5, cost=50_000,
