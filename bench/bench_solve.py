@@ -6,7 +6,7 @@ Prints, for generated inputs of ≈20k, ≈100k and ≈500k columns (bench/gener
 read + validate, build (Pyomo), compile, solve with duals and ranging, result tables, workbook — and the
 same LP passed straight to highspy (passModel, run, solution, basis, ranging), each in a fresh process
 with its peak memory; then the whole `reeplan solve` command on issue 7's 74k-column input against HiGHS's
-own solve; `reeplan solve` and `reeplan validate` on the bundled baseline and the start-up time; and warm
+own solve; the baseline's whole commands (bench/bench_baseline.py); and warm
 re-solves with changed licence caps through the compiled model's Param map against raw highspy.
 `--smoke` runs the smallest size once (what CI runs: no timing is asserted anywhere).
 """
@@ -15,7 +15,6 @@ from __future__ import annotations
 import argparse
 import json
 import resource
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -88,15 +87,6 @@ def in_fresh_process(*args: str) -> dict:
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
-def wall(args: list[str], repeat: int, cwd: Path) -> float:
-    times = []
-    for _ in range(repeat):
-        started = time.perf_counter()
-        subprocess.run([sys.executable, "-m", "planner", *args], cwd=cwd, check=True, capture_output=True)
-        times.append(time.perf_counter() - started)
-    return statistics.median(times)
-
-
 def warm_resolves(folder: Path, points: int) -> tuple[float, float]:
     """Points per second: new licence caps through the Param map and a warm re-solve, against raw highspy
     changing the same row bounds of the same LP and re-solving."""
@@ -146,6 +136,7 @@ def main() -> None:
         print(json.dumps(stage_highspy(args.arrays)))
         return
 
+    from bench.bench_baseline import BASELINE, baseline_commands, wall
     from bench.generate import size_of
     from tests.conftest import write_input
 
@@ -179,11 +170,8 @@ def main() -> None:
         print(f"\nreeplan solve IN -o r.xlsx --json r.json on the {command_size} input ({columns:,} columns): "
               f"{command:.2f} s against {highs:.2f} s for HiGHS's solve with duals and ranging: {command / highs:.1f}x")
 
-        baseline = ROOT / "inputs" / "baseline"
-        print(f"\nbaseline, whole commands (median of {repeat}): reeplan solve {wall(['solve'], repeat, tmp):.2f} s; "
-              f"reeplan validate {wall(['validate', str(baseline)], repeat, tmp):.2f} s; "
-              f"reeplan --help {wall(['--help'], repeat, tmp):.2f} s")
-        for name, where, points in (("baseline", baseline, 200 if args.smoke else 1000),
+        print("\n" + baseline_commands(repeat, tmp))
+        for name, where, points in (("baseline", BASELINE, 200 if args.smoke else 1000),
                                     ("100k", None if args.smoke else tmp / "100k", 20)):
             if where is None:
                 continue

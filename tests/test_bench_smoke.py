@@ -11,6 +11,7 @@ def test_bench_solve_smoke():
                           text=True, timeout=600)
     assert done.returncode == 0, done.stderr
     assert "highspy" in done.stdout and "points/s through the Param map" in done.stdout
+    assert "reeplan solve --all-scenarios" in done.stdout  # the baseline commands of bench/bench_baseline.py
 
 
 def test_bench_studies_smoke():
