@@ -139,14 +139,23 @@ def trace(lp: LinearProgram, direction: Direction, first: float, last: float, pi
             break
         if pieces is not None and sum(p.end - p.start > 1e-12 * scale for p in segments) >= pieces:
             break
-        gap = min(1e-7 * max(length, 1e-9 * scale), (t_end - end) / 2)
+        first_gap = gap = min(1e-7 * max(length, 1e-9 * scale), (t_end - end) / 2)
         while True:  # just past the breakpoint, with a basis that holds back to it
             planned = solve_at(end + gap)
             if not planned:
                 break
             slope, status, x, r = state()
             back = step_limit(solver.lp, x, r, response(solver, back_direction, status), back_direction, status)
-            if back.length >= gap * (1 - 1e-6) or gap <= 1e-15 * scale:
+            if back.length >= gap * (1 - 1e-6):
+                break
+            if gap <= 1e-15 * scale:
+                # No gap gives a basis valid back to the breakpoint: a basic variable sits on its bound within
+                # rounding. Creeping on by 1e-15 would take thousands of solves; step the first gap instead
+                # (f is convex, so the chord over it is off by at most the slope change × first_gap).
+                gap = first_gap
+                planned = solve_at(end + gap)
+                if planned:
+                    slope, status, x, r = state()
                 break
             gap /= 16
         if not planned:  # no plan just past here: find exactly where plans end

@@ -94,6 +94,41 @@ def test_exact_curve_equals_independent_solves_at_random_values(tmp_path):
     assert checked == 20
 
 
+def test_exact_curve_stays_exact_when_rounding_blocks_every_step_near_a_breakpoint(tmp_path, monkeypatch):
+    """At a degenerate vertex rounding can leave a basic variable on its bound: just past a breakpoint no
+    basis holds back to it and the ratio test allows no step forward either. Simulated here for CN's flow
+    within 1e-6 t above 70 (the first breakpoint). The trace must step on by its first gap (1e-7 of the
+    interval: 1.2e-5 t of cap) instead of creeping by 1e-15 per solve, and the curve must still be the
+    paper's.
+
+    Requested 120 t, so the cap is c = 120ρ: breaks at ρ = 70/120 and 100/120;
+    f = 15,800 − 22,800ρ, then 6,000 − 6,000ρ, then 1,000."""
+    import models.parametric as parametric
+
+    data = load(write_input(tmp_path / "case", paper_case(120))).data
+    parameter = make_parameter(data, "Licences", "approval_rate", "set", {"source": "CN"})
+    model = build_sweep(data, parameter, [0.0, 1.0])
+    licence_row = model.compiled.rows["licence"].start
+    original, calls = parametric.step_limit, []
+
+    def rounding_near_the_breakpoint(lp, x, r, move, direction, status):
+        step = original(lp, x, r, move, direction, status)
+        calls.append(step.length)
+        backward = direction.row_upper.sum() < 0
+        if backward or 0 < r[licence_row] - 70 < 1e-6:
+            step.length = 0.0
+        return step
+
+    monkeypatch.setattr(parametric, "step_limit", rounding_near_the_breakpoint)
+    monkeypatch.setattr(parametric, "MAX_STEPS", 2_000)
+    curve, breakpoints = run_exact(model)
+    assert len(calls) < 200  # a few gaps tried per breakpoint, not a creep of thousands of solves
+    assert [b.value for b in breakpoints] == approx([70 / 120, 100 / 120], abs=1e-6)
+    for value in (0.1, 0.5, 70 / 120, 0.7, 100 / 120, 0.9, 1.0):
+        paper = max(15_800 - 22_800 * value, 6_000 - 6_000 * value, 1_000)
+        assert curve.objective(value) == approx(paper, rel=1e-6), value
+
+
 def test_objective_never_rises_as_approval_rates_rise(tmp_path):
     for seed in range(4):
         data = load(write_input(tmp_path / f"g{seed}", generated_sheets(seed))).data
