@@ -27,6 +27,10 @@ _VERDICTS = (highspy.HighsModelStatus.kOptimal, highspy.HighsModelStatus.kInfeas
              highspy.HighsModelStatus.kUnboundedOrInfeasible, highspy.HighsModelStatus.kUnbounded)
 
 
+def _floats(values: list) -> np.ndarray:
+    return np.fromiter(values, dtype=float, count=len(values))
+
+
 class SolverFailure(RuntimeError):
     """HiGHS stopped without an optimal plan for a reason other than conflicting limits."""
 
@@ -144,7 +148,14 @@ class Solver:
     def values(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """Column values, row activities, row duals, column duals (reduced costs)."""
         s = self.highs.getSolution()
-        return (np.asarray(s.col_value), np.asarray(s.row_value), np.asarray(s.row_dual), np.asarray(s.col_dual))
+        return _floats(s.col_value), _floats(s.row_value), _floats(s.row_dual), _floats(s.col_dual)
+
+    def column_values(self) -> np.ndarray:
+        """Column values alone (highspy hands over Python lists: each array read costs ~0.1 ms per 7k)."""
+        return _floats(self.highs.getSolution().col_value)
+
+    def reduced_costs(self) -> np.ndarray:
+        return _floats(self.highs.getSolution().col_dual)
 
     def basis(self) -> tuple[np.ndarray, np.ndarray]:
         """Basis status of every column and row as small ints (picklable)."""

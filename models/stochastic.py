@@ -238,7 +238,7 @@ class ExtensiveForm:
         solver = self.solver
         if solver.run() != OPTIMAL:
             raise NoPlan(list(range(len(self.problem.scenarios))))
-        col_value = solver.values()[0]
+        col_value = solver.column_values()
         x, q = self.read(col_value)
         first_cost = (float(np.sum(self.problem.probability @ (x @ self.problem.base.col_cost[self.problem.first])))
                       if self.anticipative else self.problem.first_cost(x))
@@ -378,7 +378,7 @@ class Decomposition:
         for iteration in range(1, MAX_ITERATIONS + 1):
             if master.run() != OPTIMAL:
                 raise NoPlan([])
-            values = master.values()[0]
+            values = master.column_values()
             lower = master.objective
             xs = np.array([values[self._x_of(s)] for s in range(self.N)])
             q, g = self.evaluate(xs)

@@ -145,7 +145,7 @@ class ScenarioReadout:
     def __call__(self, solver: Solver, status: str, case: Case):
         if status != OPTIMAL:
             return None
-        col, _, _, col_dual = solver.values()
+        col, col_dual = solver.column_values(), solver.reduced_costs()
         start = solver.lp.row_lower[self.start_rows] + np.where(self.size_columns >= 0, col[self.size_columns], 0.0)
         levels = np.column_stack([start, col[self.level_columns]]) if len(start) else np.zeros((0, 1))
         used = np.maximum(levels[:, :-1] - levels[:, 1:], 0.0).sum(axis=1)
@@ -316,7 +316,7 @@ class Solvers:
             masters = [Solver(dec.master_with(self.cuts, fixed[j])) for j in pending]
             if any(m.run() != OPTIMAL for m in masters):
                 raise NoPlan([])
-            plans = [m.values()[0][dec._x_of(0)] for m in masters]
+            plans = [m.column_values()[dec._x_of(0)] for m in masters]
             evaluated = self.solves.at_plans(plans)
             still, new = [], []
             for j, m, plan, results in zip(pending, masters, plans, evaluated):
@@ -327,7 +327,7 @@ class Solvers:
                 if problem.objective(problem.first_cost(plan), q) > m.objective + GAP_CURVE * max(1.0, abs(m.objective)):
                     # more cuts only raise the cut model, so a level already within GAP_CURVE stays there
                     still.append(j)
-                    theta = m.values()[0][dec.theta0:dec.theta0 + dec.N]
+                    theta = m.column_values()[dec.theta0:dec.theta0 + dec.N]
                     new += [(s, float(q[s]), results[s][1].copy(), plan.copy()) for s in range(dec.N)
                             if theta[s] < q[s] - 1e-9 * max(1.0, abs(q[s]))]
             self.cuts += new
@@ -476,7 +476,7 @@ def _eev(study: Study, solves: ScenarioSolves) -> tuple[float | None, list[str]]
     mean = Solver(problem.mean_value())
     if mean.run() != OPTIMAL:
         return None, ["the mean-value problem"]
-    x_bar = mean.values()[0][problem.first]
+    x_bar = mean.column_values()[problem.first]
     q, _ = solves(np.tile(x_bar, (len(study.lps), 1)))
     if not np.all(np.isfinite(q)):
         return None, [study.scenarios.names[s] for s in np.flatnonzero(~np.isfinite(q))]
@@ -563,14 +563,14 @@ def _cut_slopes(study: Study, solvers: Solvers, i: int, x: np.ndarray) -> tuple[
             master = Solver(dec.master_with(cuts, (position, np.array([there]))))
             if master.run() != OPTIMAL:
                 break
-            x = master.values()[0][dec._x_of(0)]
+            x = master.column_values()[dec._x_of(0)]
             q, g = solvers.solves(np.tile(x, (len(study.lps), 1)))
             if not np.all(np.isfinite(q)):
                 slope = None
                 break
             if problem.objective(problem.first_cost(x), q) <= master.objective + 1e-9 * max(1.0, abs(master.objective)):
                 break  # M is exact there: the piece is F's
-            theta = master.values()[0][dec.theta0:dec.theta0 + dec.N]
+            theta = master.column_values()[dec.theta0:dec.theta0 + dec.N]
             new = [(s, float(q[s]), g[s].copy(), x.copy()) for s in range(dec.N)
                    if theta[s] < q[s] - 1e-9 * max(1.0, abs(q[s]))]
             cuts += new
