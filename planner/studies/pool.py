@@ -8,9 +8,11 @@ Work is cut into chunks fixed by case index, never by the number of workers, and
 to worker k mod W. A worker keeps one warm HiGHS model per job. A case with a `key` (a scenario solved
 again and again at new first-stage decisions) starts from its own last basis, kept by the worker that
 solved it; a case with a `start` from that key's basis (the same scenario at another plan); any other
-case from the job's base basis at the start of its chunk, else from the previous case's. Every solve therefore starts from a basis that does not depend on how many workers
-there are, and HiGHS's answer depends only on the LP and its starting basis, so numbers are identical
-serially, on local processes and on Dask. One HiGHS thread per process, processes started with
+case from the job's base basis at the start of its chunk, else from the previous case's. Every solve
+therefore starts from a basis that does not depend on how many workers there are, and the answer depends
+only on the LP and its starting basis, so numbers are identical serially, on local processes and on Dask.
+A case that only moves fixed columns from the case before keeps its basis without a HiGHS run where that
+basis stays optimal (`models.solve.KeptBasisSolver`). One HiGHS thread per process, processes started with
 `spawn`, never two solves in threads of one process.
 """
 from __future__ import annotations
@@ -26,7 +28,7 @@ from typing import Callable
 import numpy as np
 
 from models.compiled import LinearProgram
-from models.solve import Solver
+from models.solve import KeptBasisSolver, Solver
 
 Basis = tuple[np.ndarray, np.ndarray]
 Numbers = dict[str, tuple[np.ndarray, np.ndarray]]  # target array -> (positions, values)
@@ -77,7 +79,7 @@ def chunk_size(lp: LinearProgram) -> int:
 @dataclass
 class _Warm:
     job: Job
-    solver: Solver
+    solver: KeptBasisSolver
     bases: dict = field(default_factory=dict)  # case key -> the HiGHS basis it ended at
     base: object = None  # job.basis as a HighsBasis, converted once
 
@@ -90,7 +92,7 @@ def _warm_for(job: Job) -> _Warm:
     if job.key not in _WARM:
         while len(_WARM) >= _KEEP_JOBS:
             _WARM.popitem(last=False)
-        solver = Solver(job.lp)
+        solver = KeptBasisSolver(job.lp)
         solver.highs.setOptionValue("presolve", "off")  # warm starts need the basis of the full LP
         _WARM[job.key] = _Warm(job, solver)
     _WARM.move_to_end(job.key)
@@ -106,11 +108,11 @@ def run_chunk(job: Job, cases: list[Case]) -> list:
     for i, case in enumerate(cases):
         solver.update(job.case_lp(case))
         if case.key in bases:
-            h.setBasis(bases[case.key])
+            solver.set_highs_basis(bases[case.key])
         elif case.start in bases:
-            h.setBasis(bases[case.start])
+            solver.set_highs_basis(bases[case.start])
         elif i == 0 and warm.base is not None:
-            h.setBasis(warm.base)
+            solver.set_highs_basis(warm.base)
         elif i == 0:
             solver.set_basis(*job.basis)
             warm.base = h.getBasis()
