@@ -224,7 +224,7 @@ class KeptBasisSolver(Solver):
     def __init__(self, lp: LinearProgram, **kwargs):
         super().__init__(lp, **kwargs)
         self._scaled = self.highs.getOptionValue("user_bound_scale") not in (0, (highspy.HighsStatus.kOk, 0))
-        self._kept: dict | None = None  # the last optimal plan: col, row, col_dual, row_dual, objective, lp
+        self._kept: dict | None = None  # the last optimal plan: col, row, duals, basic variables, objective, lp
         self._moved_since: LinearProgram | None = None  # set while only column bounds changed since _kept
 
     def set_highs_basis(self, basis) -> None:
@@ -256,7 +256,7 @@ class KeptBasisSolver(Solver):
         if status == OPTIMAL:
             s = self.highs.getSolution()
             self._kept = {"col": _floats(s.col_value), "row": _floats(s.row_value), "col_dual": None,
-                          "row_dual": None, "objective": super().objective, "lp": self.lp}
+                          "row_dual": None, "basic": None, "objective": super().objective, "lp": self.lp}
         return status
 
     def _kept_basis_holds(self) -> bool:
@@ -275,7 +275,9 @@ class KeptBasisSolver(Solver):
         for j, d in zip(moved, delta):
             span = slice(lp.a_start[j], lp.a_start[j + 1])
             rhs[lp.a_index[span]] -= lp.a_value[span] * d
-        basic = self.basic_variables()
+        if kept["basic"] is None:
+            kept["basic"] = self.basic_variables()
+        basic = kept["basic"]
         dz = self.basis_solve(rhs)
         is_col = basic >= 0
         cols, rows = basic[is_col], -1 - basic[~is_col]
