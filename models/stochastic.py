@@ -312,17 +312,19 @@ class Decomposition:
         lp = self.master_lp
         cols = np.repeat(np.arange(lp.num_col), np.diff(lp.a_start))
         rows, vals = lp.a_index.astype(np.int64), lp.a_value
-        extra_rows, extra_cols, extra_vals, lower = [], [], [], []
-        for n, (s, q, g, x_hat) in enumerate(cuts):
-            where = np.concatenate([[self.theta0 + s], self._x_of(s)])
-            extra_rows.append(np.full(len(where), lp.num_row + n))
-            extra_cols.append(where)
-            extra_vals.append(np.concatenate([[1.0], -g]))
-            lower.append(q - float(g @ x_hat))
+        lower = np.zeros(0)
         if cuts:
-            rows = np.concatenate([rows] + extra_rows)
-            cols = np.concatenate([cols] + extra_cols)
-            vals = np.concatenate([vals] + extra_vals)
+            scenario = np.array([c[0] for c in cuts])
+            q = np.array([c[1] for c in cuts])
+            g, x_hat = np.vstack([c[2] for c in cuts]), np.vstack([c[3] for c in cuts])
+            lower = q - np.einsum("ij,ij->i", g, x_hat)
+            x_cols = np.arange(self.k) + (scenario[:, None] * self.k if self.anticipative else 0)
+            cut_cols = np.column_stack([self.theta0 + scenario, np.broadcast_to(x_cols, g.shape)])
+            cut_vals = np.column_stack([np.ones(len(cuts)), -g])
+            cut_rows = np.broadcast_to((lp.num_row + np.arange(len(cuts)))[:, None], cut_cols.shape)
+            rows = np.concatenate([rows, cut_rows.ravel()])
+            cols = np.concatenate([cols, cut_cols.ravel()])
+            vals = np.concatenate([vals, cut_vals.ravel()])
         order = np.lexsort((rows, cols))
         col_lower, col_upper = lp.col_lower.copy(), lp.col_upper.copy()
         for c in range(self.N if self.anticipative else 1) if fixed is not None else ():
