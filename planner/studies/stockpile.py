@@ -16,7 +16,7 @@ import numpy as np
 
 from models.compiled import TARGETS, CompiledModel, LinearProgram, compile_plan
 from models.data import PlanData
-from models.parametric import trace
+from models.parametric import SLOPE_TOLERANCE, trace
 from models.plan import PlanModel, param_values
 from models.sensitivity import Direction
 from models.solve import OPTIMAL, Solver, variable_keys
@@ -31,6 +31,8 @@ from planner.words import Namer
 
 EF_LIMIT = 120_000  # scenarios × columns up to which the extensive form is solved directly
 CURVE_POINTS = 11
+PIECES_TRACED = 30  # pieces of the cut model traced per side, to find its first linear run
+EF_PIECES_TRACED = 2  # of the extensive form (each piece a warm re-solve of the whole EF)
 GAP_CURVE = 1e-6  # a curve point's plan counts as re-optimised when F is within this of the cut model (relative)
 STRUCTURAL = {"accepts_controlled", "reserved_for", "origin", "end_use", "sizable", "controlled", "export_controlled"}
 
@@ -280,6 +282,7 @@ class Solvers:
         self.study, self.solves, self.method = study, solves, method
         self.cuts: list = []
         self._memo: dict = {}
+        self._slopes: dict = {}
         if method == "extensive form":
             self.ef = ExtensiveForm(study.problem)
         else:
@@ -294,6 +297,13 @@ class Solvers:
                 self._memo[key] = result = self.decomposition.solve(fixed, cuts=self.cuts)
                 self.cuts = result.cuts
         return self._memo[key]
+
+    def cut_slopes(self, x: np.ndarray) -> list[tuple[float | None, float | None]]:
+        """Every sizable row's left and right derivative of min F at plan x (decomposition; see _cut_slopes)."""
+        key = x.tobytes()
+        if key not in self._slopes:
+            self._slopes[key] = _cut_slopes(self.study, self, x)
+        return self._slopes[key]
 
     def at_levels(self, position: int, sizes: np.ndarray):
         """(size, first-stage plan, every scenario's readout) re-optimised with one row's added stock fixed at
@@ -343,8 +353,9 @@ class Solvers:
             return rp
         if self.method == "extensive form":
             return _ef_smallest(self.ef, positions, rp, self.study.size_cost)
+        slopes = self.cut_slopes(rp.x)
         flat = [i for i in range(len(positions)) if rp.x[positions[i]] > 1e-9
-                and (left := _cut_slopes(self.study, self, i, rp.x)[0]) is not None
+                and (left := slopes[i][0]) is not None
                 and abs(left) <= 1e-6 * max(1.0, abs(self.study.size_cost[i]))]
         if not flat:  # every level is the least optimal one already
             return rp
@@ -490,7 +501,7 @@ def _sizes(study: Study, solvers: Solvers, x: np.ndarray) -> list[SizeResult]:
         position, initial = study.size_position[i], study.initial[i]
         size = max(float(x[position]), 0.0)  # a solver's −1e-12 is no stock taken away
         slopes = (_ef_slopes(study, solvers, i, size) if solvers.method == "extensive form"
-                  else _cut_slopes(study, solvers, i, x))
+                  else solvers.cut_slopes(x)[i])
         last, following = (None if v is None else -(v - study.size_cost[i]) for v in slopes)
         out.append(SizeResult(g, m, float(initial), float(initial + size), last, following,
                               float(study.size_cost[i])))
@@ -515,68 +526,148 @@ def _ef_slopes(study: Study, solvers: Solvers, i: int, size: float) -> tuple[flo
     span = _span(study, i, size)
     ef.solve((np.array([study.size_position[i]]), np.array([size])))
     basis = ef.solver.basis()
-    right = trace(lp, direction, size, size + span, pieces=1, basis=basis)
-    down_to = max(size - span, -study.initial[i])
-    left = trace(lp, direction, size, down_to, pieces=1, basis=basis) if down_to < size else None
     tiny = 1e-9 * max(1.0, abs(size))
-    right_pieces = [p for p in right.segments if p.end - p.start > tiny]
-    left_pieces = [p for p in (left.segments if left else []) if p.end - p.start > tiny]
-    right_slope = right_pieces[0].slope if right_pieces and right_pieces[0].start <= size + tiny else None
-    left_slope = left_pieces[-1].slope if left_pieces and left_pieces[-1].end >= size - tiny else None
+    right = _first_run(trace(lp, direction, size, size + span, pieces=EF_PIECES_TRACED, basis=basis), size, 1, tiny)
+    down_to = max(size - span, -study.initial[i])
+    left = (_first_run(trace(lp, direction, size, down_to, pieces=EF_PIECES_TRACED, basis=basis), size, -1, tiny)
+            if down_to < size else None)
+    left_slope, right_slope = (None if run is None else run[0] for run in (left, right))
     return left_slope, right_slope
 
 
-def _cut_slopes(study: Study, solvers: Solvers, i: int, x: np.ndarray) -> tuple[float | None, float | None]:
-    """Left and right derivatives of min F in row i's added stock at plan x, through the decomposition's cut
-    model M.
+@dataclass
+class _Side:
+    """One side (sign −1: the last tonne, +1: the next) of one sizable row's derivative, traced on the cut model."""
 
-    M ≤ F with equality at the chosen plan. Trace M exactly (models.parametric) from the chosen value one
-    piece each way, to a point half way along it, and evaluate every scenario there: if M equals F at that
-    point too, F is linear between the two (it is convex and M ≤ F), so M's slope is F's. Otherwise the new
-    cuts go into M and the side is traced again. M is built from the cuts tight at the chosen plan and
-    those found on the way: a lower model of F as well, equal to F there, and far smaller than all cuts."""
+    row: int
+    sign: int
+    size: float
+    end: float
+    cuts: list  # the row's cut model, shared by its two sides
+    slope: float | None = None
+    open: bool = True
+    master: Solver | None = None
+    plan: np.ndarray | None = None
+
+
+def _cut_slopes(study: Study, solvers: Solvers, x: np.ndarray) -> list[tuple[float | None, float | None]]:
+    """Left and right derivatives of min F in each sizable row's added stock at plan x, through the
+    decomposition's cut model M of that row.
+
+    Write F*(L) for min F with the row's starting level at L, and M*(L) for min M likewise; M ≤ F, so
+    M* ≤ F*. First M is made exact at the chosen level: the plan minimising M there is evaluated on every
+    scenario, and cuts are added until F at that plan equals M* (then M* = F* there; the decomposition's
+    own stopping gap is far too coarse for a derivative). Then, per side, M* is traced exactly
+    (models.parametric) one piece from the chosen level, to a point half way along it, and evaluated there
+    the same way: once M* equals F* at both ends of a piece on which M* is linear, F* (convex, ≥ M*) is that
+    line, so M*'s slope is F*'s; otherwise the new cuts go into M and the side is traced again. M starts from
+    the cuts tight at the chosen plan: far smaller than all cuts. Every round evaluates all open points in
+    one batch (each scenario at every point in turn)."""
     dec = solvers.decomposition
-    size = max(float(x[study.size_position[i]]), 0.0)  # a solver's −1e-12 is no stock taken away
     tight = dec.cuts_tight_at(solvers.cuts, x)
-    column = int(dec._x_of(0)[study.size_position[i]])
-    problem = study.problem
-    position = np.array([study.size_position[i]])
-    move = np.zeros(dec.master_lp.num_col)
-    move[column] = 1.0
+    sides = []
+    for i in range(len(study.sizable)):
+        size = max(float(x[study.size_position[i]]), 0.0)  # a solver's −1e-12 is no stock taken away
+        span, cuts = _span(study, i, size), list(tight)
+        sides += [_Side(i, -1, size, max(size - span, -study.initial[i]), cuts), _Side(i, 1, size, size + span, cuts)]
+    starts = sides[1::2]  # the chosen level of each row, on the row's shared model
+    for _ in range(12):
+        for side in starts:
+            side.master = Solver(dec.master_with(side.cuts, (np.array([study.size_position[side.row]]),
+                                                             np.array([side.size]))))
+            side.plan = side.master.column_values()[dec._x_of(0)] if side.master.run() == OPTIMAL else None
+        starts = [side for side, exact in zip(starts, _exact_or_cut(study, solvers, starts)) if exact is False]
+        if not starts:
+            break
+    for _ in range(12):
+        batch = [side for side in sides if side.open and _next_point(study, dec, side)]
+        if not batch:
+            break
+        for side, exact in zip(batch, _exact_or_cut(study, solvers, batch)):
+            if exact is None:
+                side.slope = None
+            side.open = exact is False
+    return [(sides[2 * i].slope, sides[2 * i + 1].slope) for i in range(len(study.sizable))]
+
+
+def _exact_or_cut(study: Study, solvers: Solvers, points: list[_Side]) -> list[bool | None]:
+    """Evaluate every scenario at each point's plan (one batch): True where F there equals the cut model's
+    value (relative 1e-9), False where it does not (the new cuts are added to the point's model and to the
+    study's), None where the point has no plan or some scenario has none."""
+    dec, problem = solvers.decomposition, study.problem
+    todo = [side for side in points if side.plan is not None]
+    evaluated = dict(zip(map(id, todo), solvers.solves.at_plans([side.plan for side in todo]))) if todo else {}
     out = []
-    for sign in (-1, 1):
-        end = max(size - _span(study, i, size), -study.initial[i]) if sign < 0 else size + _span(study, i, size)
-        slope, cuts = None, list(tight)
-        for _ in range(12):
-            if sign * (end - size) <= 1e-9 * max(1.0, abs(size)):
-                break  # no room on this side (the starting level is at its least)
-            lp = dec.master_with(cuts, (position, np.array([size])))
-            zero = np.zeros(lp.num_row)
-            curve = trace(lp, Direction(zero, zero, move[:lp.num_col], move[:lp.num_col]), size, end, pieces=1)
-            tiny = 1e-9 * max(1.0, abs(size))
-            pieces = [p for p in curve.segments if p.end - p.start > tiny]
-            piece = (min if sign > 0 else max)(pieces, key=lambda p: p.start, default=None)
-            if piece is None or (piece.start > size + tiny if sign > 0 else piece.end < size - tiny):
-                break
-            slope = piece.slope
-            there = size + sign * (piece.end - piece.start) / 2
-            master = Solver(dec.master_with(cuts, (position, np.array([there]))))
-            if master.run() != OPTIMAL:
-                break
-            x = master.column_values()[dec._x_of(0)]
-            q, g = solvers.solves(np.tile(x, (len(study.lps), 1)))
-            if not np.all(np.isfinite(q)):
-                slope = None
-                break
-            if problem.objective(problem.first_cost(x), q) <= master.objective + 1e-9 * max(1.0, abs(master.objective)):
-                break  # M is exact there: the piece is F's
-            theta = master.column_values()[dec.theta0:dec.theta0 + dec.N]
-            new = [(s, float(q[s]), g[s].copy(), x.copy()) for s in range(dec.N)
-                   if theta[s] < q[s] - 1e-9 * max(1.0, abs(q[s]))]
-            cuts += new
-            solvers.cuts += new
-        out.append(slope)
-    return out[0], out[1]
+    for side in points:
+        results = evaluated.get(id(side))
+        if results is None or any(r is None for r in results):
+            out.append(None)
+            continue
+        q = np.array([r[0] for r in results])
+        model = side.master.objective
+        if problem.objective(problem.first_cost(side.plan), q) <= model + 1e-9 * max(1.0, abs(model)):
+            out.append(True)
+            continue
+        theta = side.master.column_values()[dec.theta0:dec.theta0 + dec.N]
+        new = [(s, float(q[s]), results[s][1].copy(), side.plan.copy()) for s in range(dec.N)
+               if theta[s] < q[s] - 1e-9 * max(1.0, abs(q[s]))]
+        side.cuts += new
+        solvers.cuts += new
+        out.append(False if new else True)
+    return out
+
+
+def _next_point(study: Study, dec: Decomposition, side: _Side) -> bool:
+    """Trace M one piece from the chosen value along the side; set its slope and the plan half way along it.
+    False (the side is done, its slope as found so far) where there is no room or no piece or no plan."""
+    size, sign = side.size, side.sign
+    tiny = 1e-9 * max(1.0, abs(size))
+    side.open = False
+    if sign * (side.end - size) <= tiny:
+        return False  # no room on this side (the starting level is at its least)
+    position = np.array([study.size_position[side.row]])
+    lp = dec.master_with(side.cuts, (position, np.array([size])))
+    move = np.zeros(lp.num_col)
+    move[int(dec._x_of(0)[study.size_position[side.row]])] = 1.0
+    zero = np.zeros(lp.num_row)
+    curve = trace(lp, Direction(zero, zero, move, move), size, side.end, pieces=PIECES_TRACED)
+    run = _first_run(curve, size, sign, tiny)
+    if run is None:
+        return False
+    side.slope, length = run
+    there = size + sign * length / 2
+    side.master = Solver(dec.master_with(side.cuts, (position, np.array([there]))))
+    if side.master.run() != OPTIMAL:
+        return False
+    side.plan = side.master.column_values()[dec._x_of(0)]
+    side.open = True
+    return True
+
+
+def _first_run(curve, size: float, sign: int, tiny: float) -> tuple[float, float] | None:
+    """Slope and length of the traced curve's first linear run from `size` along `sign`: segments merged while
+    the slope stays the same. A leading run shorter than 1e-5 of the interval is the trace stepping off a
+    degenerate vertex (it jumps 1e-7 of the interval and credits the jump with the slope of whatever optimal
+    basis HiGHS returned there): it is passed over, costing at most that sliver of the distance."""
+    segments = [p for p in curve.segments if p.end - p.start > tiny]
+    if sign < 0:
+        segments = [type(p)(-p.end, -p.start, p.objective, -p.slope, p.basis) for p in reversed(segments)]
+        size = -size
+    if not segments or segments[0].start > size + tiny:
+        return None
+    runs: list[list[float]] = []  # [start, end, slope]
+    for p in segments:
+        if runs and p.start <= runs[-1][1] + tiny and abs(p.slope - runs[-1][2]) <= SLOPE_TOLERANCE * max(
+                1.0, abs(p.slope), abs(runs[-1][2])):
+            runs[-1][1] = p.end
+        elif runs and p.start > runs[-1][1] + tiny:
+            break
+        else:
+            runs.append([p.start, p.end, p.slope])
+    sliver = 1e-5 * (curve.last - curve.first)
+    while len(runs) > 1 and runs[0][1] - runs[0][0] < sliver:
+        runs.pop(0)
+    return sign * runs[0][2], runs[0][1] - size
 
 
 def _curve(study: Study, solvers: Solvers, solves: ScenarioSolves, x: np.ndarray) -> list[CurvePoint]:
