@@ -75,6 +75,18 @@ class Curve:
                 runs[-1].append(s)
             else:
                 runs.append([s])
+        # Breakpoints closer than SLOPE_TOLERANCE of the interval are one: a run that short (e.g. the sliver
+        # the trace steps through at a degenerate vertex) is dropped and its neighbours meet.
+        sliver = SLOPE_TOLERANCE * (self.last - self.first)
+        kept: list[list[Segment]] = []
+        for run in runs:
+            if len(runs) > 1 and run[-1].end - run[0].start < sliver:
+                continue
+            if kept and _same_slope(kept[-1][-1].slope, run[0].slope):
+                kept[-1] += run
+            else:
+                kept.append(run)
+        runs = kept
         out = []
         for before, after in zip(runs, runs[1:]):
             left, right = before[-1].basis, after[0].basis
