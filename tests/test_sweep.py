@@ -149,3 +149,18 @@ def test_price_sweep_is_a_grid_only(tmp_path):
     assert [p.objective for p in points] == approx([3_500, 6_200])
     with pytest.raises(InputError, match="changes costs or coefficients"):
         run_exact(model)
+
+
+def test_breakpoints_closer_than_the_tolerance_are_one():
+    """A run shorter than 1e-6 of the interval (the sliver the trace steps through at a degenerate vertex)
+    is no breakpoint pair: its neighbours meet at one breakpoint with their own slopes."""
+    from models.parametric import Curve, Segment
+
+    basis = (np.zeros(1, dtype=np.int8), np.zeros(1, dtype=np.int8))
+    curve = Curve(0.0, 1.0, [Segment(0.0, 0.5, 10.0, -2.0, basis), Segment(0.5, 0.5 + 1e-8, 9.0, -5.0, basis),
+                             Segment(0.5 + 1e-8, 1.0, 9.0, -1.0, basis)], (0.0, 1.0))
+    (only,) = curve.breakpoints()
+    assert (only.value, only.slope_left, only.slope_right) == approx((0.5, -2.0, -1.0), abs=1e-7)
+    same = Curve(0.0, 1.0, [Segment(0.0, 0.5, 10.0, -2.0, basis), Segment(0.5, 0.5 + 1e-8, 9.0, -5.0, basis),
+                            Segment(0.5 + 1e-8, 1.0, 9.0, -2.0, basis)], (0.0, 1.0))
+    assert same.breakpoints() == []
