@@ -375,7 +375,7 @@ class Decomposition:
             h.changeColsCost(len(cost), np.arange(len(cost), dtype=np.int32), cost)
         all_cuts = list(cuts or [])
         for cut in all_cuts:
-            self._add_cut(h, *cut)
+            self.add_cut(h, *cut)
         best = None
         for iteration in range(1, MAX_ITERATIONS + 1):
             if master.run() != OPTIMAL:
@@ -401,7 +401,7 @@ class Decomposition:
                 if theta[s] < q[s] - GAP * max(1.0, abs(q[s])):
                     cut = (s, float(q[s]), g[s].copy(), xs[s].copy())
                     all_cuts.append(cut)
-                    self._add_cut(h, *cut)
+                    self.add_cut(h, *cut)
                     added += 1
             if minimise is None and (best.objective - lower <= GAP * max(1.0, abs(best.objective)) or not added):
                 break
@@ -411,7 +411,7 @@ class Decomposition:
         best.iterations = iteration
         return best
 
-    def _add_cut(self, h, s: int, q: float, g: np.ndarray, x_hat: np.ndarray) -> None:
+    def add_cut(self, h, s: int, q: float, g: np.ndarray, x_hat: np.ndarray) -> None:
         """θ_s − g·x ≥ q − g·x̂."""
         cols = np.concatenate([[self.theta0 + s], self._x_of(s)]).astype(np.int32)
         h.addRow(q - float(g @ x_hat), np.inf, len(cols), cols, np.concatenate([[1.0], -g]))

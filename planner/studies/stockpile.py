@@ -322,8 +322,13 @@ class Solvers:
         dec, problem = self.decomposition, self.study.problem
         done: dict[int, tuple[np.ndarray, list]] = {}
         pending = list(range(len(sizes)))
+        live = {j: Solver(dec.master_with(self.cuts, fixed[j])) for j in pending}  # re-solved warm with new cuts
+        new: list = []
         for _ in range(20):  # each round re-optimises only the levels not yet within GAP_CURVE
-            masters = [Solver(dec.master_with(self.cuts, fixed[j])) for j in pending]
+            masters = [live[j] for j in pending]
+            for m in masters:
+                for cut in new:
+                    dec.add_cut(m.highs, *cut)
             if any(m.run() != OPTIMAL for m in masters):
                 raise NoPlan([])
             plans = [m.column_values()[dec._x_of(0)] for m in masters]
