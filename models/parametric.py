@@ -75,27 +75,28 @@ class Curve:
                 runs[-1].append(s)
             else:
                 runs.append([s])
-        # Breakpoints closer than SLOPE_TOLERANCE of the interval are one: a run that short (e.g. the sliver
-        # the trace steps through at a degenerate vertex) is dropped and its neighbours meet.
+        # Breakpoints closer than SLOPE_TOLERANCE of the interval are one: a run that short between two others
+        # (e.g. the sliver the trace steps through at a degenerate vertex) is dropped and its neighbours meet
+        # where the first ends. A short first or last run is a breakpoint near an end of the interval: kept.
         sliver = SLOPE_TOLERANCE * (self.last - self.first)
         kept: list[list[Segment]] = []
-        for run in runs:
-            if len(runs) > 1 and run[-1].end - run[0].start < sliver:
+        for k, run in enumerate(runs):
+            if 0 < k < len(runs) - 1 and run[-1].end - run[0].start < sliver:
                 continue
             if kept and _same_slope(kept[-1][-1].slope, run[0].slope):
                 kept[-1] += run
             else:
                 kept.append(run)
-        runs = kept
         out = []
-        for before, after in zip(runs, runs[1:]):
+        for before, after in zip(kept, kept[1:]):
             left, right = before[-1].basis, after[0].basis
             gone, came = [], []
             for kind, a, b in (("column", left[0], right[0]), ("row", left[1], right[1])):
                 gone += [(kind, int(i)) for i in np.flatnonzero((a == BASIC) & (b != BASIC))]
                 came += [(kind, int(i)) for i in np.flatnonzero((a != BASIC) & (b == BASIC))]
-            start = after[0]
-            out.append(Breakpoint(start.start, start.objective, before[-1].slope, start.slope, gone, came))
+            last = before[-1]
+            out.append(Breakpoint(last.end, last.objective + last.slope * (last.end - last.start), last.slope,
+                                  after[0].slope, gone, came))
         return out
 
 

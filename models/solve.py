@@ -270,6 +270,8 @@ class KeptBasisSolver(Solver):
         if not np.all(fixed_now | (at_lower != at_upper)):
             return False  # was fixed, now a range: which bound it stays at is HiGHS's choice
         new_x = np.where(at_lower, lp.col_lower[moved], lp.col_upper[moved])
+        if not (np.all(np.isfinite(new_x)) and np.all(lp.col_lower[moved] <= lp.col_upper[moved])):
+            return False  # a bound gone to infinity or crossed: HiGHS says what that means
         delta = new_x - x[moved]
         rhs = np.zeros(lp.num_row)
         for j, d in zip(moved, delta):
@@ -320,10 +322,11 @@ class KeptBasisSolver(Solver):
 
 
 def _within(value: np.ndarray, lower: np.ndarray, upper: np.ndarray) -> bool:
-    """Every value inside its bounds up to rounding (1e-9, relative to the bound where larger than 1)."""
+    """Every value inside its bounds up to rounding: 1e-9, or 1e-12 of a bound beyond 1,000 (far inside
+    HiGHS's own 1e-7 feasibility tolerance; where in doubt HiGHS re-solves)."""
     with np.errstate(invalid="ignore"):
-        low_ok = value >= lower - 1e-9 * np.maximum(1.0, np.abs(lower))
-        high_ok = value <= upper + 1e-9 * np.maximum(1.0, np.abs(upper))
+        low_ok = value >= lower - 1e-9 * np.maximum(1.0, 1e-3 * np.abs(lower))
+        high_ok = value <= upper + 1e-9 * np.maximum(1.0, 1e-3 * np.abs(upper))
     return bool(np.all(low_ok | np.isneginf(lower)) and np.all(high_ok | np.isposinf(upper)))
 
 

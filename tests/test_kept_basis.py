@@ -56,6 +56,16 @@ def test_moves_of_a_fixed_column_on_paper(kept):
         assert solver.values()[1] == pytest.approx([stock + bought]), stock  # the row's activity
 
 
+def test_a_bound_gone_to_infinity_or_crossed_is_left_to_highs(kept):
+    """The kept basis is only for finite, consistent new bounds: otherwise HiGHS gives the verdict."""
+    solver = KeptBasisSolver(stock_lp(20))
+    solver.run()
+    crossed = stock_lp(30)
+    crossed = crossed.with_numbers(col_lower=np.array([31.0, 0.0, 0.0]), col_upper=np.array([30.0, 100.0, np.inf]))
+    solver.update(crossed)
+    assert solver.run() == Solver(crossed).run() and kept == [False]
+
+
 def test_a_new_basis_or_new_row_bounds_mean_a_real_run(kept):
     solver = KeptBasisSolver(stock_lp(20))
     solver.run()

@@ -152,8 +152,8 @@ def test_price_sweep_is_a_grid_only(tmp_path):
 
 
 def test_breakpoints_closer_than_the_tolerance_are_one():
-    """A run shorter than 1e-6 of the interval (the sliver the trace steps through at a degenerate vertex)
-    is no breakpoint pair: its neighbours meet at one breakpoint with their own slopes."""
+    """A run shorter than 1e-6 of the interval between two others (the sliver the trace steps through at a
+    degenerate vertex) is no breakpoint pair: its neighbours meet at one breakpoint, where the first ends."""
     from models.parametric import Curve, Segment
 
     basis = (np.zeros(1, dtype=np.int8), np.zeros(1, dtype=np.int8))
@@ -164,3 +164,7 @@ def test_breakpoints_closer_than_the_tolerance_are_one():
     same = Curve(0.0, 1.0, [Segment(0.0, 0.5, 10.0, -2.0, basis), Segment(0.5, 0.5 + 1e-8, 9.0, -5.0, basis),
                             Segment(0.5 + 1e-8, 1.0, 9.0, -2.0, basis)], (0.0, 1.0))
     assert same.breakpoints() == []
+    near_an_end = Curve(0.0, 1.0, [Segment(0.0, 1e-8, 10.0, 0.0, basis), Segment(1e-8, 1.0, 10.0, 1.0, basis)],
+                        (0.0, 1.0))
+    (kept,) = near_an_end.breakpoints()  # a short first run is a genuine breakpoint near the start: kept
+    assert (kept.value, kept.slope_left, kept.slope_right) == approx((1e-8, 0.0, 1.0))
