@@ -67,14 +67,23 @@ class Curve:
                 return s.objective + s.slope * (value - s.start)
         return math.inf
 
-    def breakpoints(self) -> list[Breakpoint]:
-        """Where the slope changes; with the basis change between the last basis before and the first after."""
+    def runs(self) -> list[list[Segment]]:
+        """The segments of positive length, consecutive ones with the same slope (relative SLOPE_TOLERANCE)
+        together. (The trace records a zero-length segment where a step could not move: not a piece.)"""
+        scale = max(1.0, abs(self.first), abs(self.last))
         runs: list[list[Segment]] = []
         for s in self.segments:
+            if s.end - s.start <= 1e-12 * scale:
+                continue
             if runs and _same_slope(runs[-1][-1].slope, s.slope):
                 runs[-1].append(s)
             else:
                 runs.append([s])
+        return runs
+
+    def breakpoints(self) -> list[Breakpoint]:
+        """Where the slope changes; with the basis change between the last basis before and the first after."""
+        runs = self.runs()
         # Breakpoints closer than SLOPE_TOLERANCE of the interval are one: a run that short between two others
         # (e.g. the sliver the trace steps through at a degenerate vertex) is dropped and its neighbours meet
         # where the first ends. A short first or last run is a breakpoint near an end of the interval: kept.

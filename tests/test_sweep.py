@@ -168,3 +168,5 @@ def test_breakpoints_closer_than_the_tolerance_are_one():
                         (0.0, 1.0))
     (kept,) = near_an_end.breakpoints()  # a short first run is a genuine breakpoint near the start: kept
     assert (kept.value, kept.slope_left, kept.slope_right) == approx((1e-8, 0.0, 1.0))
+    stuck = Curve(0.0, 1.0, [Segment(0.0, 0.0, 10.0, -3.0, basis), Segment(0.0, 1.0, 10.0, -2.0, basis)], (0.0, 1.0))
+    assert stuck.breakpoints() == []  # a step that could not move (zero length) is no piece of the curve

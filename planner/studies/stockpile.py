@@ -16,7 +16,7 @@ import numpy as np
 
 from models.compiled import TARGETS, CompiledModel, LinearProgram, compile_plan
 from models.data import PlanData
-from models.parametric import SLOPE_TOLERANCE, trace
+from models.parametric import Curve, trace
 from models.plan import PlanModel, param_values
 from models.sensitivity import Direction
 from models.solve import OPTIMAL, Solver, variable_keys
@@ -649,30 +649,22 @@ def _next_point(study: Study, dec: Decomposition, side: _Side) -> bool:
     return True
 
 
-def _first_run(curve, size: float, sign: int, tiny: float) -> tuple[float, float] | None:
-    """Slope and length of the traced curve's first linear run from `size` along `sign`: segments merged while
-    the slope stays the same. A leading run shorter than 1e-5 of the interval is the trace stepping off a
-    degenerate vertex (it jumps 1e-7 of the interval and credits the jump with the slope of whatever optimal
-    basis HiGHS returned there): it is passed over, costing at most that sliver of the distance."""
-    segments = [p for p in curve.segments if p.end - p.start > tiny]
-    if sign < 0:
-        segments = [type(p)(-p.end, -p.start, p.objective, -p.slope, p.basis) for p in reversed(segments)]
-        size = -size
-    if not segments or segments[0].start > size + tiny:
+def _first_run(curve: Curve, size: float, sign: int, tiny: float) -> tuple[float, float] | None:
+    """Slope and length of the traced curve's first linear run (`Curve.runs`) from `size` along `sign`. A
+    leading run shorter than 1e-5 of the interval is the trace stepping off a degenerate vertex (it jumps 1e-7
+    of the interval and credits the jump with the slope of whatever optimal basis HiGHS returned there): it
+    is passed over, costing at most that sliver of the distance."""
+    runs = [(r[0].start, r[-1].end, r[0].slope) for r in curve.runs() if r[-1].end - r[0].start > tiny]
+    if sign < 0:  # outward from size: the runs read backwards
+        runs = [(size - end, size - start, slope) for start, end, slope in reversed(runs)]
+    else:
+        runs = [(start - size, end - size, slope) for start, end, slope in runs]
+    if not runs or runs[0][0] > tiny:
         return None
-    runs: list[list[float]] = []  # [start, end, slope]
-    for p in segments:
-        if runs and p.start <= runs[-1][1] + tiny and abs(p.slope - runs[-1][2]) <= SLOPE_TOLERANCE * max(
-                1.0, abs(p.slope), abs(runs[-1][2])):
-            runs[-1][1] = p.end
-        elif runs and p.start > runs[-1][1] + tiny:
-            break
-        else:
-            runs.append([p.start, p.end, p.slope])
     sliver = 1e-5 * (curve.last - curve.first)
     while len(runs) > 1 and runs[0][1] - runs[0][0] < sliver:
         runs.pop(0)
-    return sign * runs[0][2], runs[0][1] - size
+    return runs[0][2], runs[0][1]
 
 
 def _curve(study: Study, solvers: Solvers, solves: ScenarioSolves, x: np.ndarray) -> list[CurvePoint]:
