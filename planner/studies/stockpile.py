@@ -342,9 +342,7 @@ class Solvers:
                 if problem.objective(problem.first_cost(plan), q) > m.objective + GAP_CURVE * max(1.0, abs(m.objective)):
                     # more cuts only raise the cut model, so a level already within GAP_CURVE stays there
                     still.append(j)
-                    theta = m.column_values()[dec.theta0:dec.theta0 + dec.N]
-                    new += [(s, float(q[s]), results[s][1].copy(), plan.copy()) for s in range(dec.N)
-                            if theta[s] < q[s] - 1e-9 * max(1.0, abs(q[s]))]
+                    new += _violated_cuts(dec, m, plan, q, results)
             self.cuts += new
             if not still or not new:
                 break
@@ -613,13 +611,18 @@ def _exact_or_cut(study: Study, solvers: Solvers, points: list[_Side]) -> list[b
         if problem.objective(problem.first_cost(side.plan), q) <= model + 1e-9 * max(1.0, abs(model)):
             out.append(True)
             continue
-        theta = side.master.column_values()[dec.theta0:dec.theta0 + dec.N]
-        new = [(s, float(q[s]), results[s][1].copy(), side.plan.copy()) for s in range(dec.N)
-               if theta[s] < q[s] - 1e-9 * max(1.0, abs(q[s]))]
+        new = _violated_cuts(dec, side.master, side.plan, q, results)
         side.cuts += new
         solvers.cuts += new
         out.append(False if new else True)
     return out
+
+
+def _violated_cuts(dec: Decomposition, master: Solver, plan: np.ndarray, q: np.ndarray, results: list) -> list:
+    """The cuts θ_s ≥ Q_s(plan) + g_s·(x − plan) that the master's θ_s falls short of (relative 1e-9)."""
+    theta = master.column_values()[dec.theta0:dec.theta0 + dec.N]
+    return [(s, float(q[s]), results[s][1].copy(), plan.copy()) for s in range(dec.N)
+            if theta[s] < q[s] - 1e-9 * max(1.0, abs(q[s]))]
 
 
 def _next_point(study: Study, dec: Decomposition, side: _Side) -> bool:
