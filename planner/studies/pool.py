@@ -54,15 +54,10 @@ class Job:
     def case_lp(self, case: Case) -> LinearProgram:
         arrays = {}
         layers = ([self.variants[case.variant]] if case.variant is not None else []) + [case.numbers]
+        if case.fixed is not None:
+            layers.append({"col_lower": case.fixed, "col_upper": case.fixed})
         for numbers in layers:
             for target, (where, values) in numbers.items():
-                array = arrays.get(target)
-                if array is None:
-                    array = arrays[target] = getattr(self.lp, target).copy()
-                array[where] = values
-        if case.fixed is not None:
-            where, values = case.fixed
-            for target in ("col_lower", "col_upper"):
                 array = arrays.get(target)
                 if array is None:
                     array = arrays[target] = getattr(self.lp, target).copy()
@@ -80,8 +75,8 @@ def chunk_size(lp: LinearProgram) -> int:
 class _Warm:
     job: Job
     solver: KeptBasisSolver
+    base: object  # job.basis as a HighsBasis, converted once
     bases: dict = field(default_factory=dict)  # case key -> the HiGHS basis it ended at
-    base: object = None  # job.basis as a HighsBasis, converted once
 
 
 _WARM: OrderedDict[str, _Warm] = OrderedDict()  # per worker process: the live models of the latest jobs
@@ -94,7 +89,8 @@ def _warm_for(job: Job) -> _Warm:
             _WARM.popitem(last=False)
         solver = KeptBasisSolver(job.lp)
         solver.highs.setOptionValue("presolve", "off")  # warm starts need the basis of the full LP
-        _WARM[job.key] = _Warm(job, solver)
+        solver.set_basis(*job.basis)
+        _WARM[job.key] = _Warm(job, solver, solver.highs.getBasis())
     _WARM.move_to_end(job.key)
     return _WARM[job.key]
 
@@ -111,11 +107,8 @@ def run_chunk(job: Job, cases: list[Case]) -> list:
             solver.set_highs_basis(bases[case.key])
         elif case.start in bases:
             solver.set_highs_basis(bases[case.start])
-        elif i == 0 and warm.base is not None:
-            solver.set_highs_basis(warm.base)
         elif i == 0:
-            solver.set_basis(*job.basis)
-            warm.base = h.getBasis()
+            solver.set_highs_basis(warm.base)
         status = solver.run()
         if case.key is not None:
             bases[case.key] = h.getBasis()
